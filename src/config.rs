@@ -1,0 +1,72 @@
+//! One typed configuration: defaults, then `apdir.toml` in the working directory, then `APDIR_*`
+//! environment variables, then command-line flags. No globals: it travels in Rocket state.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Where the SQLite database, secret key and (later) search index and uploads live.
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL for the `postgres` build; for SQLite it overrides `<data_dir>/apdir.db`.
+    pub database_url: Option<String>,
+    /// Shown in the header, page titles and emails.
+    pub council_name: String,
+    /// Short service name shown after the council's name.
+    pub service_name: String,
+    /// Phase banner tag ("Beta"); empty hides the banner.
+    pub phase: String,
+    /// Mark cookies `Secure`. Browsers accept them on http://127.0.0.1 too; turn off only for
+    /// plain-HTTP access from another host, which is not a supported deployment.
+    pub secure_cookies: bool,
+    /// `text` or `json` request logs.
+    pub log_format: String,
+    /// Session idle timeout and absolute lifetime, in minutes.
+    pub session_idle_minutes: i64,
+    pub session_absolute_minutes: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            council_name: "Sheffield City Council".into(),
+            service_name: "Alternative Provision Directory".into(),
+            phase: "Beta".into(),
+            secure_cookies: true,
+            log_format: "text".into(),
+            session_idle_minutes: 30,
+            session_absolute_minutes: 12 * 60,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults < `apdir.toml` < `APDIR_*` variables.
+    pub fn figment() -> Figment {
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file("apdir.toml"))
+            .merge(Env::prefixed("APDIR_"))
+    }
+
+    pub fn load() -> Result<Config, figment::Error> {
+        Config::figment().extract()
+    }
+
+    /// The connection string for the configured backend.
+    pub fn database_url(&self) -> Result<String, String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        if cfg!(feature = "postgres") {
+            Err("This is the PostgreSQL build: set APDIR_DATABASE_URL or --database-url \
+                 (for example postgres://postgres@127.0.0.1:5432/apdir)"
+                .into())
+        } else {
+            Ok(format!("sqlite://{}", self.data_dir.join("apdir.db").display()))
+        }
+    }
+}

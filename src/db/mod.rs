@@ -1,0 +1,85 @@
+//! The database: one set of queries for both backends (`$1` placeholders, `RETURNING`, times bound
+//! from Rust), with the backend chosen by cargo feature. One module per aggregate; queries that
+//! touch pupil-level data take an explicit scope.
+
+pub mod audit;
+pub mod pupils;
+pub mod providers;
+pub mod reference;
+pub mod schools;
+pub mod sessions;
+pub mod users;
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+#[cfg(feature = "postgres")]
+pub type Db = sqlx::Postgres;
+#[cfg(not(feature = "postgres"))]
+pub type Db = sqlx::Sqlite;
+
+pub type Pool = sqlx::Pool<Db>;
+pub type Conn = <Db as sqlx::Database>::Connection;
+pub type Tx<'a> = sqlx::Transaction<'a, Db>;
+
+pub const BACKEND: &str = if cfg!(feature = "postgres") {
+    "postgres"
+} else {
+    "sqlite"
+};
+
+/// The current time, whole seconds, so SQLite's text timestamps compare in order.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(0)
+}
+
+#[cfg(not(feature = "postgres"))]
+pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+    use std::str::FromStr;
+    let opts = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // Registers are legal records: FULL survives power loss, not only process crashes.
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(10));
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(opts)
+        .await
+}
+
+#[cfg(feature = "postgres")]
+pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect(url)
+        .await
+}
+
+pub async fn migrate(pool: &Pool) -> Result<(), sqlx::migrate::MigrateError> {
+    #[cfg(feature = "postgres")]
+    let migrator = sqlx::migrate!("migrations/postgres");
+    #[cfg(not(feature = "postgres"))]
+    let migrator = sqlx::migrate!("migrations/sqlite");
+    migrator.run(pool).await
+}
+
+/// The database answers a trivial query.
+pub async fn ping(pool: &Pool) -> bool {
+    sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(pool)
+        .await
+        .is_ok()
+}
+
+/// Whether the database holds no organisations or accounts yet (the demo loads only into such).
+pub async fn is_empty(pool: &Pool) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM providers) + (SELECT COUNT(*) FROM schools)",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(n == 0)
+}

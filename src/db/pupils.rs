@@ -1,0 +1,107 @@
+//! Pupils. Pupil-level data: every query takes a `PupilScope`, which becomes part of the SQL
+//! `WHERE`, so a list, a single record and an export can never disagree about who may see what.
+
+use super::{Db, Pool};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Executor, FromRow};
+
+/// Who is asking. Built only from a signed-in user's role (see `auth::guards`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PupilScope {
+    /// Pupils whose home (commissioning) school is this school.
+    School(i64),
+    /// Pupils placed with this provider. Placements arrive with the placements issue; until then
+    /// a provider sees no pupils.
+    Provider(i64),
+    /// The LA Progressions Team sees every pupil.
+    Progressions,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct PupilRow {
+    pub id: i64,
+    pub upn: String,
+    pub legal_forename: String,
+    pub legal_surname: String,
+    pub preferred_name: Option<String>,
+    pub date_of_birth: NaiveDate,
+    pub home_school_id: i64,
+    pub home_school_name: String,
+    pub sen_status: String,
+    pub looked_after: bool,
+}
+
+pub struct NewPupil<'a> {
+    pub upn: &'a str,
+    pub legal_forename: &'a str,
+    pub legal_surname: &'a str,
+    pub preferred_name: Option<&'a str>,
+    pub date_of_birth: NaiveDate,
+    pub home_school_id: i64,
+    pub sen_status: &'a str,
+    pub looked_after: bool,
+    pub needs_summary: &'a str,
+}
+
+pub async fn insert<'e, E: Executor<'e, Database = Db>>(
+    e: E,
+    p: &NewPupil<'_>,
+    at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO pupils (upn, legal_forename, legal_surname, preferred_name, date_of_birth, home_school_id, \
+         sen_status, looked_after, needs_summary, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(p.upn)
+    .bind(p.legal_forename)
+    .bind(p.legal_surname)
+    .bind(p.preferred_name)
+    .bind(p.date_of_birth)
+    .bind(p.home_school_id)
+    .bind(p.sen_status)
+    .bind(p.looked_after)
+    .bind(p.needs_summary)
+    .bind(at)
+    .bind(at)
+    .fetch_one(e)
+    .await
+}
+
+/// The scope as SQL parameters: ($1 school id or NULL, $2 provider flag, $3 all flag).
+/// A provider matches nothing until placements exist.
+fn scope_params(scope: PupilScope) -> (Option<i64>, bool) {
+    match scope {
+        PupilScope::School(id) => (Some(id), false),
+        PupilScope::Provider(_) => (None, false),
+        PupilScope::Progressions => (None, true),
+    }
+}
+
+const SELECT: &str = "SELECT p.id, p.upn, p.legal_forename, p.legal_surname, p.preferred_name, p.date_of_birth, \
+    p.home_school_id, s.name AS home_school_name, p.sen_status, p.looked_after \
+    FROM pupils p JOIN schools s ON s.id = p.home_school_id \
+    WHERE (p.home_school_id = $1 OR $2)";
+
+pub async fn list(pool: &Pool, scope: PupilScope) -> Result<Vec<PupilRow>, sqlx::Error> {
+    let (school, all) = scope_params(scope);
+    sqlx::query_as(&format!("{SELECT} ORDER BY p.legal_surname, p.legal_forename, p.id"))
+        .bind(school)
+        .bind(all)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn get(pool: &Pool, scope: PupilScope, id: i64) -> Result<Option<PupilRow>, sqlx::Error> {
+    let (school, all) = scope_params(scope);
+    sqlx::query_as(&format!("{SELECT} AND p.id = $3"))
+        .bind(school)
+        .bind(all)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn count_all(pool: &Pool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM pupils").fetch_one(pool).await
+}

@@ -1,0 +1,60 @@
+//! apdir: an alternative provision directory and provider framework for English councils.
+//! `build` assembles the whole application; the binary and the tests both call it.
+
+pub mod account;
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod directory;
+pub mod domain;
+pub mod error;
+pub mod home;
+pub mod pages;
+pub mod pupils;
+pub mod web;
+
+use config::Config;
+use rocket::figment::Figment;
+use rocket::{Build, Rocket};
+use std::sync::Arc;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: db::Pool,
+    pub config: Arc<Config>,
+    pub templates: web::Templates,
+}
+
+/// Connects, migrates and assembles the app. `figment` is Rocket's own configuration
+/// (address, port, secret key, limits).
+pub async fn build(config: Config, figment: Figment) -> anyhow::Result<Rocket<Build>> {
+    let url = config.database_url().map_err(anyhow::Error::msg)?;
+    let pool = db::connect(&url).await?;
+    db::migrate(&pool).await?;
+    Ok(assemble(config, pool, figment))
+}
+
+/// Mounts every capability's routes in one place.
+pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Build> {
+    let state = AppState {
+        pool,
+        config: Arc::new(config),
+        templates: web::Templates::new(),
+    };
+    rocket::custom(figment)
+        .manage(state)
+        .attach(web::fairings::RequestLog)
+        .attach(web::fairings::SecurityHeaders)
+        .mount("/", home::routes())
+        .mount("/", account::routes())
+        .mount("/", directory::routes())
+        .mount("/", pupils::routes())
+        .mount("/", admin::routes())
+        .mount("/", pages::routes())
+        .mount("/", rocket::routes![web::static_file])
+        .mount("/api/v1", api::routes())
+        .register("/", web::catchers::catchers())
+}

@@ -1,0 +1,231 @@
+//! `apdir`: the command line. `serve` runs the web application; the rest are admin tasks.
+
+use anyhow::{bail, Context};
+use apdir::config::Config;
+use apdir::{db, demo};
+use clap::{Args, Parser, Subcommand};
+use rocket::figment::Figment;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "apdir", version, about = "Alternative provision directory and provider framework")]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Common {
+    /// Data directory (SQLite database, secret key). Default: ./data, or APDIR_DATA_DIR.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL (required for the PostgreSQL build). Or APDIR_DATABASE_URL.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web application (migrates the database first).
+    Serve {
+        /// Load the Sheffield demo data into an empty database and print the demo accounts.
+        #[arg(long)]
+        demo: bool,
+        /// Port to listen on (default 8000, or ROCKET_PORT).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address to listen on (default 127.0.0.1, or ROCKET_ADDRESS).
+        #[arg(long)]
+        address: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo data into an empty database.
+    Demo,
+    /// Create an administrator account. The password is read from the terminal, or from the
+    /// first line of standard input when it is not a terminal.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match load_config(&cli.common) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli.command, config)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(common: &Common) -> anyhow::Result<Config> {
+    let mut config = Config::load().context("reading configuration (apdir.toml, APDIR_*)")?;
+    if let Some(d) = &common.data_dir {
+        config.data_dir = d.clone();
+    }
+    if let Some(u) = &common.database_url {
+        config.database_url = Some(u.clone());
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    Ok(config)
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("APDIR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rocket=error,sqlx=warn,_=error"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        let _ = builder.json().try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<db::Pool> {
+    let url = config.database_url().map_err(anyhow::Error::msg)?;
+    let pool = db::connect(&url).await.context("connecting to the database")?;
+    db::migrate(&pool).await.context("applying migrations")?;
+    Ok(pool)
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Migrate => {
+            connect(&config).await?;
+            println!("Database is up to date ({}).", db::BACKEND);
+        }
+        Command::Demo => {
+            let pool = connect(&config).await?;
+            let loaded = demo::load(&pool).await?;
+            print_loaded(&loaded);
+        }
+        Command::CreateAdmin { email, name } => {
+            let pool = connect(&config).await?;
+            let password = read_password()?;
+            let id = apdir::admin::create_admin(&pool, &email, &name, &password)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            println!("Administrator {email} created (user {id}).");
+        }
+        Command::Serve { demo, port, address } => serve(config, demo, port, address).await?,
+    }
+    Ok(())
+}
+
+async fn serve(config: Config, demo_mode: bool, port: Option<u16>, address: Option<String>) -> anyhow::Result<()> {
+    let pool = connect(&config).await?;
+    if demo_mode {
+        if db::is_empty(&pool).await? {
+            let loaded = demo::load(&pool).await?;
+            print_loaded(&loaded);
+        } else {
+            println!("Demo data: the database already holds data, so nothing was loaded.");
+        }
+    }
+    let mut figment: Figment = rocket::Config::figment()
+        .merge(("log_level", "off"))
+        .merge(("cli_colors", false));
+    if let Some(p) = port {
+        figment = figment.merge(("port", p));
+    }
+    if let Some(a) = address {
+        figment = figment.merge(("address", a));
+    }
+    let configured: rocket::Config = figment.extract().context("reading Rocket configuration")?;
+    if configured.secret_key.is_zero() {
+        figment = figment.merge(("secret_key", secret_key(&config)?));
+    }
+    // The banner is printed once the socket is listening, so what it says is true.
+    let rocket = apdir::assemble(config, pool, figment).attach(rocket::fairing::AdHoc::on_liftoff(
+        "banner",
+        move |r| {
+            Box::pin(async move {
+                let rc = r.config();
+                if demo_mode {
+                    println!("\nDemo accounts (password: {}):", demo::DEMO_PASSWORD);
+                    for (email, _, role) in demo::ACCOUNTS {
+                        println!("  {email:<26} {}", role.label());
+                    }
+                }
+                println!("\napdir is running at http://{}:{}  (Ctrl+C to stop)", rc.address, rc.port);
+                let _ = std::io::stdout().flush();
+            })
+        },
+    ));
+    rocket.launch().await.context("running the server")?;
+    Ok(())
+}
+
+fn print_loaded(l: &demo::Loaded) {
+    println!(
+        "Demo data loaded: {} localities, {} schools, {} providers, {} pupils, {} accounts.",
+        l.localities, l.schools, l.providers, l.pupils, l.accounts
+    );
+    println!("  school@demo.test works at {}; provider@demo.test at {}.", l.demo_school, l.demo_provider);
+}
+
+/// The cookie key: configured (ROCKET_SECRET_KEY), else generated once and kept in the data
+/// directory, readable only by its owner, so sessions survive restarts.
+fn secret_key(config: &Config) -> anyhow::Result<String> {
+    use base64::Engine;
+    let path = config.data_dir.join("secret_key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let key = existing.trim().to_string();
+        if base64::engine::general_purpose::STANDARD.decode(&key).map(|k| k.len()) == Ok(64) {
+            return Ok(key);
+        }
+        bail!("{} is not a valid 64-byte base64 key; remove it to generate a new one", path.display());
+    }
+    let mut bytes = [0u8; 64];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    let key = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&path).with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(key.as_bytes())?;
+    Ok(key)
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password (12 characters or more): ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).context("reading the password")?;
+    let pw = line.trim_end_matches(['\r', '\n']).to_string();
+    if pw.is_empty() {
+        bail!("no password given");
+    }
+    Ok(pw)
+}

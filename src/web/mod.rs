@@ -1,0 +1,229 @@
+//! Shared rendering: templates, the page context every page gets, replies, static assets and
+//! the error pages (HTML, or JSON under `/api/`).
+
+pub mod catchers;
+pub mod fairings;
+mod templates;
+
+pub use templates::Templates;
+
+use crate::auth::session::Viewer;
+use crate::AppState;
+use minijinja::{context, Value};
+use rocket::http::{ContentType, Status};
+use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
+use rocket::response::{self, Flash, Redirect, Responder};
+use rocket::{Response, State};
+use serde::Serialize;
+use std::io::Cursor;
+use std::path::PathBuf;
+
+/// The id given to each request, shown on error pages and in logs.
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+pub fn request_id(req: &Request<'_>) -> String {
+    req.local_cache(|| RequestId(String::from("-"))).0.clone()
+}
+
+/// Everything the base layout needs.
+#[derive(Serialize)]
+pub struct PageCtx {
+    pub council_name: String,
+    pub service_name: String,
+    pub phase: String,
+    pub user: Option<crate::auth::session::SessionUser>,
+    pub csrf_token: Option<String>,
+    pub flash: Option<(String, String)>,
+    pub path: String,
+    pub request_id: String,
+    pub nav: Vec<NavItem>,
+}
+
+#[derive(Serialize)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+impl PageCtx {
+    /// Built from what the request has already loaded (no I/O), so error pages can use it.
+    pub fn from_request(req: &Request<'_>, state: &AppState) -> PageCtx {
+        let viewer = Viewer::cached(req);
+        let user = viewer.user().cloned();
+        let path = req.uri().path().to_string();
+        let nav = nav_for(user.as_ref().map(|u| u.role), &path);
+        PageCtx {
+            council_name: state.config.council_name.clone(),
+            service_name: state.config.service_name.clone(),
+            phase: state.config.phase.clone(),
+            csrf_token: user.as_ref().map(|u| u.csrf_token.clone()),
+            user,
+            flash: None,
+            path,
+            request_id: request_id(req),
+            nav,
+        }
+    }
+}
+
+fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
+    use crate::domain::Role;
+    let mut items: Vec<(&'static str, &'static str)> = vec![("/", "Home"), ("/providers", "Find provision")];
+    match role {
+        Some(Role::Admin) => {
+            items.push(("/admin/users", "Accounts"));
+            items.push(("/admin/audit", "Audit log"));
+        }
+        Some(Role::School) => items.push(("/pupils", "Your pupils")),
+        Some(Role::Progressions) => items.push(("/pupils", "Pupils")),
+        _ => {}
+    }
+    items
+        .into_iter()
+        .map(|(href, label)| NavItem {
+            href,
+            label,
+            current: if href == "/" { path == "/" } else { path.starts_with(href) },
+        })
+        .collect()
+}
+
+/// The page guard: the viewer is loaded first, then the context is built.
+pub struct Page<'r> {
+    pub ctx: PageCtx,
+    state: &'r AppState,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Page<'r> {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        if let Outcome::Error(e) = req.guard::<&Viewer>().await {
+            return Outcome::Error((e.0, ()));
+        }
+        let state = match req.guard::<&State<AppState>>().await {
+            Outcome::Success(s) => s.inner(),
+            _ => return Outcome::Error((Status::InternalServerError, ())),
+        };
+        let mut ctx = PageCtx::from_request(req, state);
+        if let Outcome::Success(f) = req.guard::<Option<FlashMessage<'_>>>().await {
+            ctx.flash = f.map(|f| (f.kind().to_string(), f.message().to_string()));
+        }
+        Outcome::Success(Page { ctx, state })
+    }
+}
+
+impl Page<'_> {
+    /// Renders a page with `extra` merged into the context.
+    pub fn render(&self, status: Status, name: &str, extra: Value) -> Result<Reply, crate::error::AppError> {
+        let ctx = context! { page => Value::from_serialize(&self.ctx), ..extra };
+        let html = self.state.templates.render(name, ctx)?;
+        Ok(Reply::Html(status, html))
+    }
+    pub fn ok(&self, name: &str, extra: Value) -> Result<Reply, crate::error::AppError> {
+        self.render(Status::Ok, name, extra)
+    }
+}
+
+/// What a handler sends back.
+pub enum Reply {
+    Html(Status, String),
+    Redirect(Redirect),
+    Flash(Flash<Redirect>),
+}
+
+impl Reply {
+    /// Post/redirect/get with a one-time message.
+    pub fn flash(to: impl Into<String>, kind: &str, msg: impl Into<String>) -> Reply {
+        Reply::Flash(Flash::new(Redirect::to(to.into()), kind, msg.into()))
+    }
+}
+
+impl<'r> Responder<'r, 'static> for Reply {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        match self {
+            Reply::Html(status, body) => Response::build()
+                .status(status)
+                .header(ContentType::HTML)
+                .sized_body(body.len(), Cursor::new(body))
+                .ok(),
+            Reply::Redirect(r) => r.respond_to(req),
+            Reply::Flash(f) => f.respond_to(req),
+        }
+    }
+}
+
+/// An error as the person sees it: an HTML page, or `{"error": {...}}` under `/api/`.
+pub fn render_error(req: &Request<'_>, status: Status, message: &str) -> response::Result<'static> {
+    if req.uri().path().starts_with("/api/") {
+        let body = serde_json::json!({
+            "error": {"code": status.code, "reason": status.reason().unwrap_or(""), "message": message,
+                      "request_id": request_id(req)}
+        })
+        .to_string();
+        return Response::build()
+            .status(status)
+            .header(ContentType::JSON)
+            .sized_body(body.len(), Cursor::new(body))
+            .ok();
+    }
+    let Some(state) = req.rocket().state::<AppState>() else {
+        return Err(status);
+    };
+    let page = PageCtx::from_request(req, state);
+    let title = match status.code {
+        400 | 422 => "There is a problem with what was sent",
+        401 => "You need to sign in",
+        403 => "You do not have access to this page",
+        404 => "Page not found",
+        405 => "That action is not available here",
+        413 => "What you sent is too large",
+        429 => "Too many attempts",
+        500..=599 => "Sorry, there is a problem with the service",
+        _ => "Something went wrong",
+    };
+    let html = state
+        .templates
+        .render(
+            "error.html.j2",
+            context! { page => Value::from_serialize(&page), status => status.code, title, message },
+        )
+        .map_err(|_| Status::InternalServerError)?;
+    Response::build()
+        .status(status)
+        .header(ContentType::HTML)
+        .sized_body(html.len(), Cursor::new(html))
+        .ok()
+}
+
+/// Static assets, embedded in the binary.
+#[rocket::get("/static/<file..>")]
+pub fn static_file(file: PathBuf) -> Option<(ContentType, Vec<u8>)> {
+    let name = file.to_str()?;
+    let asset = templates::Static::get(name)?;
+    let ct = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(ContentType::from_extension)
+        .unwrap_or(ContentType::Binary);
+    Some((ct, asset.data.into_owned()))
+}
+
+/// Clamp a user-supplied page number.
+pub fn page_number(p: Option<i64>) -> i64 {
+    p.unwrap_or(1).clamp(1, 100_000)
+}
+
+/// A message a guard leaves for the error page (catchers cannot see guard errors otherwise).
+struct GuardMessage(String);
+
+pub fn set_error_message(req: &Request<'_>, msg: &str) {
+    req.local_cache(|| GuardMessage(msg.to_string()));
+}
+
+pub fn error_message(req: &Request<'_>) -> Option<String> {
+    let m = &req.local_cache(|| GuardMessage(String::new())).0;
+    (!m.is_empty()).then(|| m.clone())
+}

@@ -1,0 +1,222 @@
+//! `TestApp`: the whole application in-process, on its own database (a temp SQLite file, or a
+//! fresh PostgreSQL database in the `postgres` build) and its own data directory.
+#![allow(dead_code)]
+
+use apdir::config::Config;
+use apdir::db::{self, Pool};
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use std::net::SocketAddr;
+
+pub const PASSWORD: &str = "demo-password-2026";
+
+pub struct TestApp {
+    pub client: Client,
+    pub pool: Pool,
+    pub config: Config,
+    pub dir: tempfile::TempDir,
+    pg_db: Option<String>,
+}
+
+/// Base URL of the PostgreSQL server for the `postgres` build.
+pub fn pg_base() -> String {
+    std::env::var("APDIR_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A database URL of its own for one test.
+#[cfg(feature = "postgres")]
+pub async fn fresh_database_url(_dir: &std::path::Path) -> (String, Option<String>) {
+    {
+        use sqlx::Connection;
+        let name = format!("apdir_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::postgres::PgConnection::connect(&format!("{}/postgres", pg_base()))
+            .await
+            .expect("PostgreSQL at APDIR_TEST_PG_URL (default 127.0.0.1:5432, user postgres)");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        (format!("{}/{name}", pg_base()), Some(name))
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+pub async fn fresh_database_url(dir: &std::path::Path) -> (String, Option<String>) {
+    (format!("sqlite://{}", dir.join("apdir.db").display()), None)
+}
+
+impl TestApp {
+    /// The app with the Sheffield demo data loaded.
+    pub async fn with_demo() -> TestApp {
+        let app = TestApp::empty().await;
+        apdir::demo::load(&app.pool).await.expect("demo loads");
+        app
+    }
+
+    /// The app with an empty (migrated) database.
+    pub async fn empty() -> TestApp {
+        TestApp::build(|r| r).await
+    }
+
+    /// The app with extra routes or state mounted by a test.
+    pub async fn build(extra: impl FnOnce(rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build>) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (url, pg_db) = fresh_database_url(dir.path()).await;
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            database_url: Some(url.clone()),
+            ..Config::default()
+        };
+        let pool = db::connect(&url).await.expect("connect");
+        db::migrate(&pool).await.expect("migrate");
+        let figment = rocket::Config::figment()
+            .merge(("secret_key", secret()))
+            .merge(("log_level", "off"));
+        let rocket = extra(apdir::assemble(config.clone(), pool.clone(), figment));
+        let client = Client::tracked(rocket).await.expect("valid rocket");
+        TestApp { client, pool, config, dir, pg_db }
+    }
+
+    pub async fn get(&self, path: &str) -> (Status, String) {
+        let r = self.client.get(path.to_string()).dispatch().await;
+        let s = r.status();
+        (s, r.into_string().await.unwrap_or_default())
+    }
+
+    pub async fn get_response(&self, path: &str) -> LocalResponse<'_> {
+        self.client.get(path.to_string()).dispatch().await
+    }
+
+    /// A form post as a browser sends it. The caller supplies any `csrf_token`.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> LocalResponse<'_> {
+        self.client
+            .post(path.to_string())
+            .header(ContentType::Form)
+            .body(encode(fields))
+            .dispatch()
+            .await
+    }
+
+    pub async fn post_from(&self, path: &str, fields: &[(&str, &str)], remote: &str) -> LocalResponse<'_> {
+        let addr: SocketAddr = remote.parse().expect("socket address");
+        self.client
+            .post(path.to_string())
+            .header(ContentType::Form)
+            .remote(addr)
+            .body(encode(fields))
+            .dispatch()
+            .await
+    }
+
+    /// Posts with this page's CSRF token added.
+    pub async fn post_csrf(&self, path: &str, fields: &[(&str, &str)]) -> LocalResponse<'_> {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        let body = encode(&all);
+        self.client
+            .post(path.to_string())
+            .header(ContentType::Form)
+            .header(Header::new("Sec-Fetch-Site", "same-origin"))
+            .body(body)
+            .dispatch()
+            .await
+    }
+
+    /// The CSRF token the current visitor's forms carry.
+    pub async fn csrf(&self) -> String {
+        let (_, html) = self.get("/login").await;
+        if let Some(t) = extract_csrf(&html) {
+            return t;
+        }
+        let (_, html) = self.get("/").await;
+        extract_csrf(&html).expect("a page with a csrf_token")
+    }
+
+    /// Signs in; panics unless the service redirects (success).
+    pub async fn login(&self, email: &str) {
+        let status = self.try_login(email, PASSWORD).await;
+        assert_eq!(status, Status::SeeOther, "sign-in as {email} should succeed");
+    }
+
+    pub async fn try_login(&self, email: &str, password: &str) -> Status {
+        let token = self.csrf().await;
+        self.post("/login", &[("csrf_token", &token), ("email", email), ("password", password)])
+            .await
+            .status()
+    }
+
+    pub async fn logout(&self) {
+        let r = self.post_csrf("/logout", &[]).await;
+        assert_eq!(r.status(), Status::SeeOther);
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.expect(sql)
+    }
+
+    pub async fn audit_count(&self, action: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+            .bind(action)
+            .fetch_one(&self.pool)
+            .await
+            .expect("audit count")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        #[cfg(feature = "postgres")]
+        if let Some(name) = self.pg_db.take() {
+            // Drop the per-test database from a thread of its own: Drop cannot await.
+            let base = pg_base();
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::postgres::PgConnection::connect(&format!("{base}/postgres")).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut c)
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub fn secret() -> String {
+    use base64::Engine;
+    let bytes: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub fn encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub fn extract_csrf(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
