@@ -27,7 +27,11 @@ pub fn routes() -> Vec<Route> {
 /// Only local paths, so the sign-in form cannot be used to send people elsewhere.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 => n.to_string(),
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 =>
+        {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }
@@ -39,7 +43,12 @@ struct FieldError {
 }
 
 #[get("/login?<next>")]
-fn login_page(page: Page<'_>, csrf: CsrfToken, viewer: &Viewer, next: Option<&str>) -> AppResult<Reply> {
+fn login_page(
+    page: Page<'_>,
+    csrf: CsrfToken,
+    viewer: &Viewer,
+    next: Option<&str>,
+) -> AppResult<Reply> {
     if viewer.user().is_some() {
         return Ok(Reply::Redirect(Redirect::to(safe_next(next))));
     }
@@ -81,14 +90,23 @@ async fn login(
     let email = match Email::parse(&f.email) {
         Ok(e) => Some(e),
         Err(e) => {
-            errors.push(FieldError { field: "email", message: e.0 });
+            errors.push(FieldError {
+                field: "email",
+                message: e.0,
+            });
             None
         }
     };
     if f.password.is_empty() {
-        errors.push(FieldError { field: "password", message: "Enter your password".into() });
+        errors.push(FieldError {
+            field: "password",
+            message: "Enter your password".into(),
+        });
     } else if f.password.len() > 1024 {
-        errors.push(FieldError { field: "password", message: "Password must be 128 characters or fewer".into() });
+        errors.push(FieldError {
+            field: "password",
+            message: "Password must be 128 characters or fewer".into(),
+        });
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return rerender(Status::UnprocessableEntity, errors, f.email.trim());
@@ -97,11 +115,24 @@ async fn login(
     let pool = &state.pool;
     let now = db::now();
     let ip = actor.ip_or_unknown();
-    let (by_email, by_ip) =
-        db::sessions::recent_failures(pool, email.as_str(), &ip, now - Duration::minutes(WINDOW_MINUTES)).await?;
+    let (by_email, by_ip) = db::sessions::recent_failures(
+        pool,
+        email.as_str(),
+        &ip,
+        now - Duration::minutes(WINDOW_MINUTES),
+    )
+    .await?;
     if by_email >= MAX_FAILURES || by_ip >= MAX_FAILURES {
-        db::audit::record(pool, &actor.entry("login_refused", "user", None, format!("rate limit for {}", email.as_str())))
-            .await?;
+        db::audit::record(
+            pool,
+            &actor.entry(
+                "login_refused",
+                "user",
+                None,
+                format!("rate limit for {}", email.as_str()),
+            ),
+        )
+        .await?;
         return Err(AppError::TooManyRequests(format!(
             "There have been too many failed attempts to sign in. Wait {WINDOW_MINUTES} minutes and try again, \
              or ask your administrator to reset your password."
@@ -109,13 +140,20 @@ async fn login(
     }
 
     let creds = db::users::credentials(pool, email.as_str()).await?;
-    let stored = creds.as_ref().filter(|c| c.active).map(|c| c.password_hash.clone());
+    let stored = creds
+        .as_ref()
+        .filter(|c| c.active)
+        .map(|c| c.password_hash.clone());
     let ok = password::verify_async(f.password, stored).await;
     let user_id = match (ok, creds) {
         (true, Some(c)) => c.id,
         _ => {
             db::sessions::record_attempt(pool, email.as_str(), &ip, now, false).await?;
-            db::audit::record(pool, &actor.entry("login_failed", "user", None, email.as_str())).await?;
+            db::audit::record(
+                pool,
+                &actor.entry("login_failed", "user", None, email.as_str()),
+            )
+            .await?;
             return rerender(
                 Status::Unauthorized,
                 vec![FieldError {
@@ -129,7 +167,15 @@ async fn login(
 
     let token = random_token();
     let mut tx = pool.begin().await?;
-    db::sessions::create(&mut *tx, &token_hash(&token), user_id, &random_token(), now, actor.ip.as_deref()).await?;
+    db::sessions::create(
+        &mut *tx,
+        &token_hash(&token),
+        user_id,
+        &random_token(),
+        now,
+        actor.ip.as_deref(),
+    )
+    .await?;
     db::users::touch_login(&mut *tx, user_id, now).await?;
     let mut entry = actor.entry("login", "user", Some(user_id.to_string()), "");
     entry.user_id = Some(user_id);
@@ -158,7 +204,11 @@ async fn logout(
 ) -> AppResult<Reply> {
     let mut tx = state.pool.begin().await?;
     db::sessions::delete(&mut *tx, &user.0.session_id).await?;
-    db::audit::record(&mut *tx, &actor.entry("logout", "user", Some(user.0.user_id.to_string()), "")).await?;
+    db::audit::record(
+        &mut *tx,
+        &actor.entry("logout", "user", Some(user.0.user_id.to_string()), ""),
+    )
+    .await?;
     tx.commit().await?;
     session::clear_cookie(jar);
     Ok(Reply::flash("/", "success", "You have signed out."))

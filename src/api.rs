@@ -43,5 +43,7 @@ async fn providers(state: &State<AppState>) -> AppResult<Json<Value>> {
 
 #[get("/localities")]
 async fn localities(state: &State<AppState>) -> AppResult<Json<Value>> {
-    Ok(Json(json!({ "localities": db::reference::localities(&state.pool).await? })))
+    Ok(Json(
+        json!({ "localities": db::reference::localities(&state.pool).await? }),
+    ))
 }

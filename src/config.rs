@@ -52,8 +52,8 @@ impl Config {
             .merge(Env::prefixed("APDIR_"))
     }
 
-    pub fn load() -> Result<Config, figment::Error> {
-        Config::figment().extract()
+    pub fn load() -> Result<Config, Box<figment::Error>> {
+        Config::figment().extract().map_err(Box::new)
     }
 
     /// The connection string for the configured backend.
@@ -62,11 +62,16 @@ impl Config {
             return Ok(url.clone());
         }
         if cfg!(feature = "postgres") {
-            Err("This is the PostgreSQL build: set APDIR_DATABASE_URL or --database-url \
+            Err(
+                "This is the PostgreSQL build: set APDIR_DATABASE_URL or --database-url \
                  (for example postgres://postgres@127.0.0.1:5432/apdir)"
-                .into())
+                    .into(),
+            )
         } else {
-            Ok(format!("sqlite://{}", self.data_dir.join("apdir.db").display()))
+            Ok(format!(
+                "sqlite://{}",
+                self.data_dir.join("apdir.db").display()
+            ))
         }
     }
 }

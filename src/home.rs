@@ -23,20 +23,30 @@ async fn home(page: Page<'_>, viewer: &Viewer, state: &State<AppState>) -> AppRe
         return page.ok(
             "home/public.html.j2",
             context! { provider_count => providers.len(), places_free,
-                       place_types => db::reference::place_types(pool).await? },
+            place_types => db::reference::place_types(pool).await? },
         );
     };
     match user.role {
         Role::School => {
-            let school_id = user.school_id.ok_or(AppError::Forbidden("No school".into()))?;
-            let school = db::schools::get(pool, school_id).await?.ok_or(AppError::NotFound)?;
+            let school_id = user
+                .school_id
+                .ok_or(AppError::Forbidden("No school".into()))?;
+            let school = db::schools::get(pool, school_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             // Counting is not reading pupil data; the list page is audited.
-            let pupils = db::pupils::list(pool, PupilScope::School(school_id)).await?.len();
+            let pupils = db::pupils::list(pool, PupilScope::School(school_id))
+                .await?
+                .len();
             page.ok("home/school.html.j2", context! { school, pupils })
         }
         Role::Provider => {
-            let provider_id = user.provider_id.ok_or(AppError::Forbidden("No provider".into()))?;
-            let provider = db::providers::by_id(pool, provider_id).await?.ok_or(AppError::NotFound)?;
+            let provider_id = user
+                .provider_id
+                .ok_or(AppError::Forbidden("No provider".into()))?;
+            let provider = db::providers::by_id(pool, provider_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             page.ok("home/provider.html.j2", context! { provider })
         }
         Role::Progressions => {
@@ -47,7 +57,10 @@ async fn home(page: Page<'_>, viewer: &Viewer, state: &State<AppState>) -> AppRe
                 .filter(|p| p.row.dd_status != "approved")
                 .collect();
             let pupils = db::pupils::count_all(pool).await?;
-            page.ok("home/progressions.html.j2", context! { statuses, attention, pupils })
+            page.ok(
+                "home/progressions.html.j2",
+                context! { statuses, attention, pupils },
+            )
         }
         Role::Taskforce => {
             let supply = db::providers::supply_by_tier(pool).await?;
@@ -57,7 +70,10 @@ async fn home(page: Page<'_>, viewer: &Viewer, state: &State<AppState>) -> AppRe
         Role::Admin => {
             let users = db::users::list(pool).await?;
             let recent = db::audit::list(pool, None, 10, 0).await?;
-            page.ok("home/admin.html.j2", context! { user_count => users.len(), recent })
+            page.ok(
+                "home/admin.html.j2",
+                context! { user_count => users.len(), recent },
+            )
         }
     }
 }

@@ -9,7 +9,11 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "apdir", version, about = "Alternative provision directory and provider framework")]
+#[command(
+    name = "apdir",
+    version,
+    about = "Alternative provision directory and provider framework"
+)]
 struct Cli {
     #[command(flatten)]
     common: Common,
@@ -65,7 +69,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_logging(&config);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: could not start the runtime: {e}");
@@ -95,9 +102,12 @@ fn load_config(common: &Common) -> anyhow::Result<Config> {
 }
 
 fn init_logging(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("APDIR_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rocket=error,sqlx=warn,_=error"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("APDIR_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,rocket=error,sqlx=warn,_=error")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log_format == "json" {
         let _ = builder.json().try_init();
     } else {
@@ -107,7 +117,9 @@ fn init_logging(config: &Config) {
 
 async fn connect(config: &Config) -> anyhow::Result<db::Pool> {
     let url = config.database_url().map_err(anyhow::Error::msg)?;
-    let pool = db::connect(&url).await.context("connecting to the database")?;
+    let pool = db::connect(&url)
+        .await
+        .context("connecting to the database")?;
     db::migrate(&pool).await.context("applying migrations")?;
     Ok(pool)
 }
@@ -131,12 +143,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::msg)?;
             println!("Administrator {email} created (user {id}).");
         }
-        Command::Serve { demo, port, address } => serve(config, demo, port, address).await?,
+        Command::Serve {
+            demo,
+            port,
+            address,
+        } => serve(config, demo, port, address).await?,
     }
     Ok(())
 }
 
-async fn serve(config: Config, demo_mode: bool, port: Option<u16>, address: Option<String>) -> anyhow::Result<()> {
+async fn serve(
+    config: Config,
+    demo_mode: bool,
+    port: Option<u16>,
+    address: Option<String>,
+) -> anyhow::Result<()> {
     let pool = connect(&config).await?;
     if demo_mode {
         if db::is_empty(&pool).await? {
@@ -171,7 +192,10 @@ async fn serve(config: Config, demo_mode: bool, port: Option<u16>, address: Opti
                         println!("  {email:<26} {}", role.label());
                     }
                 }
-                println!("\napdir is running at http://{}:{}  (Ctrl+C to stop)", rc.address, rc.port);
+                println!(
+                    "\napdir is running at http://{}:{}  (Ctrl+C to stop)",
+                    rc.address, rc.port
+                );
                 let _ = std::io::stdout().flush();
             })
         },
@@ -185,7 +209,10 @@ fn print_loaded(l: &demo::Loaded) {
         "Demo data loaded: {} localities, {} schools, {} providers, {} pupils, {} accounts.",
         l.localities, l.schools, l.providers, l.pupils, l.accounts
     );
-    println!("  school@demo.test works at {}; provider@demo.test at {}.", l.demo_school, l.demo_provider);
+    println!(
+        "  school@demo.test works at {}; provider@demo.test at {}.",
+        l.demo_school, l.demo_provider
+    );
 }
 
 /// The cookie key: configured (ROCKET_SECRET_KEY), else generated once and kept in the data
@@ -195,10 +222,17 @@ fn secret_key(config: &Config) -> anyhow::Result<String> {
     let path = config.data_dir.join("secret_key");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let key = existing.trim().to_string();
-        if base64::engine::general_purpose::STANDARD.decode(&key).map(|k| k.len()) == Ok(64) {
+        if base64::engine::general_purpose::STANDARD
+            .decode(&key)
+            .map(|k| k.len())
+            == Ok(64)
+        {
             return Ok(key);
         }
-        bail!("{} is not a valid 64-byte base64 key; remove it to generate a new one", path.display());
+        bail!(
+            "{} is not a valid 64-byte base64 key; remove it to generate a new one",
+            path.display()
+        );
     }
     let mut bytes = [0u8; 64];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
@@ -210,7 +244,9 @@ fn secret_key(config: &Config) -> anyhow::Result<String> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(&path).with_context(|| format!("creating {}", path.display()))?;
+    let mut f = opts
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
     f.write_all(key.as_bytes())?;
     Ok(key)
 }
@@ -222,7 +258,10 @@ fn read_password() -> anyhow::Result<String> {
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).context("reading the password")?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password")?;
     let pw = line.trim_end_matches(['\r', '\n']).to_string();
     if pw.is_empty() {
         bail!("no password given");

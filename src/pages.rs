@@ -25,8 +25,14 @@ fn privacy(page: Page<'_>) -> AppResult<Reply> {
 #[get("/healthz")]
 async fn healthz(state: &State<AppState>) -> (Status, Value) {
     if crate::db::ping(&state.pool).await {
-        (Status::Ok, json!({"status": "ok", "database": "ok", "backend": crate::db::BACKEND}))
+        (
+            Status::Ok,
+            json!({"status": "ok", "database": "ok", "backend": crate::db::BACKEND}),
+        )
     } else {
-        (Status::ServiceUnavailable, json!({"status": "error", "database": "unavailable"}))
+        (
+            Status::ServiceUnavailable,
+            json!({"status": "error", "database": "unavailable"}),
+        )
     }
 }

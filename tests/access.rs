@@ -38,7 +38,10 @@ async fn each_role_is_refused_where_it_does_not_belong() {
             let (status, body) = app.get(path).await;
             assert_eq!(status.code, expected[i + 1], "{email} {path}");
             if status == Status::Forbidden {
-                assert!(body.contains("does not give you access"), "refusal explains itself");
+                assert!(
+                    body.contains("does not give you access"),
+                    "refusal explains itself"
+                );
             }
         }
         app.logout().await;
@@ -48,20 +51,23 @@ async fn each_role_is_refused_where_it_does_not_belong() {
 #[rocket::async_test]
 async fn a_school_sees_only_its_own_pupils() {
     let app = TestApp::with_demo().await;
-    let school_id: i64 = sqlx::query_scalar("SELECT school_id FROM users WHERE email = 'school@demo.test'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let own: Vec<(i64, String)> = sqlx::query_as("SELECT id, upn FROM pupils WHERE home_school_id = $1")
-        .bind(school_id)
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
-    let other: Vec<(i64, String)> = sqlx::query_as("SELECT id, upn FROM pupils WHERE home_school_id <> $1")
-        .bind(school_id)
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+    let school_id: i64 =
+        sqlx::query_scalar("SELECT school_id FROM users WHERE email = 'school@demo.test'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let own: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, upn FROM pupils WHERE home_school_id = $1")
+            .bind(school_id)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let other: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, upn FROM pupils WHERE home_school_id <> $1")
+            .bind(school_id)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(own.len(), 12);
     assert!(!other.is_empty());
 
@@ -72,13 +78,19 @@ async fn a_school_sees_only_its_own_pupils() {
         assert!(html.contains(upn.as_str()), "own pupil listed");
     }
     for (_, upn) in &other {
-        assert!(!html.contains(upn.as_str()), "another school's pupil is never listed");
+        assert!(
+            !html.contains(upn.as_str()),
+            "another school's pupil is never listed"
+        );
     }
     let (status, html) = app.get(&format!("/pupils/{}", own[0].0)).await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains(own[0].1.as_str()));
     // Another school's pupil and a missing id look the same: 404.
-    assert_eq!(app.get(&format!("/pupils/{}", other[0].0)).await.0, Status::NotFound);
+    assert_eq!(
+        app.get(&format!("/pupils/{}", other[0].0)).await.0,
+        Status::NotFound
+    );
     assert_eq!(app.get("/pupils/999999").await.0, Status::NotFound);
     // Reads of pupil data are audited (list and record), the refused one is not a read.
     assert_eq!(app.audit_count("view_list").await, 1);
@@ -88,12 +100,18 @@ async fn a_school_sees_only_its_own_pupils() {
 #[rocket::async_test]
 async fn a_provider_sees_no_pupils_until_placements_exist_and_progressions_sees_all() {
     let app = TestApp::with_demo().await;
-    let any_pupil: i64 = sqlx::query_scalar("SELECT MIN(id) FROM pupils").fetch_one(&app.pool).await.unwrap();
+    let any_pupil: i64 = sqlx::query_scalar("SELECT MIN(id) FROM pupils")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     app.login("provider@demo.test").await;
     let (status, html) = app.get("/pupils").await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains("No pupils are placed with you yet"));
-    assert_eq!(app.get(&format!("/pupils/{any_pupil}")).await.0, Status::NotFound);
+    assert_eq!(
+        app.get(&format!("/pupils/{any_pupil}")).await.0,
+        Status::NotFound
+    );
     app.logout().await;
 
     app.login("progressions@demo.test").await;
@@ -106,7 +124,10 @@ async fn a_provider_sees_no_pupils_until_placements_exist_and_progressions_sees_
 #[rocket::async_test]
 async fn the_taskforce_never_sees_pupil_rows() {
     let app = TestApp::with_demo().await;
-    let upn: String = sqlx::query_scalar("SELECT MIN(upn) FROM pupils").fetch_one(&app.pool).await.unwrap();
+    let upn: String = sqlx::query_scalar("SELECT MIN(upn) FROM pupils")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     app.login("taskforce@demo.test").await;
     for path in ["/", "/pupils", "/pupils/1", "/providers"] {
         let (_, html) = app.get(path).await;

@@ -67,8 +67,21 @@ async fn render_users(
 }
 
 #[get("/admin/users")]
-async fn users(page: Page<'_>, _admin: Admin<'_>, csrf: CsrfToken, state: &State<AppState>) -> AppResult<Reply> {
-    render_users(&page, state, &csrf.0, Status::Ok, &<NewUserForm as Default>::default(), vec![]).await
+async fn users(
+    page: Page<'_>,
+    _admin: Admin<'_>,
+    csrf: CsrfToken,
+    state: &State<AppState>,
+) -> AppResult<Reply> {
+    render_users(
+        &page,
+        state,
+        &csrf.0,
+        Status::Ok,
+        &<NewUserForm as Default>::default(),
+        vec![],
+    )
+    .await
 }
 
 #[post("/admin/users", data = "<form>")]
@@ -90,7 +103,10 @@ async fn create_user(
     if name.is_empty() {
         err("display_name", "Enter the person's name".into());
     } else if name.chars().count() > 120 {
-        err("display_name", "Name must be 120 characters or fewer".into());
+        err(
+            "display_name",
+            "Name must be 120 characters or fewer".into(),
+        );
     }
     let role = Role::parse(&f.role).map_err(|e| err("role", e.0)).ok();
     let mut school_id = None;
@@ -99,13 +115,19 @@ async fn create_user(
         Some(Role::School) => match Urn::parse(&f.school_urn) {
             Ok(urn) => match db::schools::by_urn(pool, urn.as_str()).await? {
                 Some(s) => school_id = Some(s.id),
-                None => err("school_urn", format!("No school with URN {} is in the directory", urn.as_str())),
+                None => err(
+                    "school_urn",
+                    format!("No school with URN {} is in the directory", urn.as_str()),
+                ),
             },
             Err(e) => err("school_urn", e.0),
         },
         Some(Role::Provider) => match db::providers::by_slug(pool, f.provider_slug.trim()).await? {
             Some(p) => provider_id = Some(p.row.id),
-            None => err("provider_slug", "Choose the provider this person works for".into()),
+            None => err(
+                "provider_slug",
+                "Choose the provider this person works for".into(),
+            ),
         },
         _ => {}
     }
@@ -113,10 +135,20 @@ async fn create_user(
         err("password", e.0);
     }
     let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
-        return render_users(&page, state, &csrf.0, Status::UnprocessableEntity, &f, errors).await;
+        return render_users(
+            &page,
+            state,
+            &csrf.0,
+            Status::UnprocessableEntity,
+            &f,
+            errors,
+        )
+        .await;
     };
 
-    let hash = password::hash_async(f.password.clone()).await.map_err(AppError::Internal)?;
+    let hash = password::hash_async(f.password.clone())
+        .await
+        .map_err(AppError::Internal)?;
     let mut tx = pool.begin().await?;
     let new = db::users::NewUser {
         email: &email,
@@ -130,15 +162,30 @@ async fn create_user(
         Ok(id) => id,
         Err(e) if db::users::is_unique_violation(&e) => {
             drop(tx);
-            let errors = vec![FieldError { field: "email", message: "An account with this email address already exists".into() }];
+            let errors = vec![FieldError {
+                field: "email",
+                message: "An account with this email address already exists".into(),
+            }];
             return render_users(&page, state, &csrf.0, Status::Conflict, &f, errors).await;
         }
         Err(e) => return Err(e.into()),
     };
-    db::audit::record(&mut *tx, &actor.entry("create", "user", Some(id.to_string()), format!("role {}", role.key())))
-        .await?;
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(
+            "create",
+            "user",
+            Some(id.to_string()),
+            format!("role {}", role.key()),
+        ),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Reply::flash("/admin/users", "success", format!("Account created for {}.", email.as_str())))
+    Ok(Reply::flash(
+        "/admin/users",
+        "success",
+        format!("Account created for {}.", email.as_str()),
+    ))
 }
 
 #[derive(FromForm)]
@@ -158,22 +205,42 @@ async fn set_active(
     let active = match form.0.active.as_str() {
         "true" => true,
         "false" => false,
-        _ => return Err(AppError::BadRequest("Choose whether the account is active".into())),
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose whether the account is active".into(),
+            ))
+        }
     };
     if id == admin.0.user_id && !active {
-        return Err(AppError::Conflict("You cannot deactivate your own account.".into()));
+        return Err(AppError::Conflict(
+            "You cannot deactivate your own account.".into(),
+        ));
     }
-    let user = db::users::get(&state.pool, id).await?.ok_or(AppError::NotFound)?;
+    let user = db::users::get(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
     db::users::set_active(&mut *tx, id, active).await?;
     if !active {
         db::sessions::delete_for_user(&mut *tx, id).await?;
     }
     let action = if active { "activate" } else { "deactivate" };
-    db::audit::record(&mut *tx, &actor.entry(action, "user", Some(id.to_string()), "")).await?;
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(action, "user", Some(id.to_string()), ""),
+    )
+    .await?;
     tx.commit().await?;
-    let msg = if active { "reactivated" } else { "deactivated and signed out" };
-    Ok(Reply::flash("/admin/users", "success", format!("{} has been {msg}.", user.email)))
+    let msg = if active {
+        "reactivated"
+    } else {
+        "deactivated and signed out"
+    };
+    Ok(Reply::flash(
+        "/admin/users",
+        "success",
+        format!("{} has been {msg}.", user.email),
+    ))
 }
 
 const AUDIT_PAGE: i64 = 50;
@@ -190,7 +257,9 @@ async fn audit(
     let entity = entity.map(str::trim).filter(|e| !e.is_empty());
     if let Some(e) = entity {
         if e.len() > 40 || !e.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            return Err(AppError::BadRequest("Choose a record type from the list".into()));
+            return Err(AppError::BadRequest(
+                "Choose a record type from the list".into(),
+            ));
         }
     }
     let total = db::audit::count(&state.pool, entity).await?;
@@ -199,12 +268,17 @@ async fn audit(
     p.ok(
         "admin/audit.html.j2",
         context! { rows, page_no => n, pages, total, entity,
-                   entities => ["user", "pupil", "provider", "school"] },
+        entities => ["user", "pupil", "provider", "school"] },
     )
 }
 
 /// `apdir create-admin`: validates like the web form and audits the creation.
-pub async fn create_admin(pool: &crate::db::Pool, email: &str, name: &str, pw: &str) -> Result<i64, String> {
+pub async fn create_admin(
+    pool: &crate::db::Pool,
+    email: &str,
+    name: &str,
+    pw: &str,
+) -> Result<i64, String> {
     let email = Email::parse(email).map_err(|e| e.0)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 120 {
@@ -221,13 +295,18 @@ pub async fn create_admin(pool: &crate::db::Pool, email: &str, name: &str, pw: &
         provider_id: None,
     };
     let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
-    let id = db::users::create(&mut *tx, &new, db::now()).await.map_err(|e| {
-        if db::users::is_unique_violation(&e) {
-            format!("An account with the email address {} already exists", email.as_str())
-        } else {
-            e.to_string()
-        }
-    })?;
+    let id = db::users::create(&mut *tx, &new, db::now())
+        .await
+        .map_err(|e| {
+            if db::users::is_unique_violation(&e) {
+                format!(
+                    "An account with the email address {} already exists",
+                    email.as_str()
+                )
+            } else {
+                e.to_string()
+            }
+        })?;
     let entry = db::audit::Entry {
         at: db::now(),
         user_id: None,
@@ -239,7 +318,9 @@ pub async fn create_admin(pool: &crate::db::Pool, email: &str, name: &str, pw: &
         ip: None,
         request_id: None,
     };
-    db::audit::record(&mut *tx, &entry).await.map_err(|e| e.to_string())?;
+    db::audit::record(&mut *tx, &entry)
+        .await
+        .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(id)
 }

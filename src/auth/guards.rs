@@ -79,7 +79,9 @@ impl<'r> FromRequest<'r> for SchoolStaff<'r> {
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
         match user(req).await {
             Ok(u) => match (u.role, u.school_id) {
-                (Role::School, Some(school_id)) => Outcome::Success(SchoolStaff { user: u, school_id }),
+                (Role::School, Some(school_id)) => {
+                    Outcome::Success(SchoolStaff { user: u, school_id })
+                }
                 _ => refuse(req, Status::Forbidden),
             },
             Err(s) => refuse(req, s),
@@ -99,9 +101,10 @@ impl<'r> FromRequest<'r> for ProviderStaff<'r> {
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
         match user(req).await {
             Ok(u) => match (u.role, u.provider_id) {
-                (Role::Provider, Some(provider_id)) => {
-                    Outcome::Success(ProviderStaff { user: u, provider_id })
-                }
+                (Role::Provider, Some(provider_id)) => Outcome::Success(ProviderStaff {
+                    user: u,
+                    provider_id,
+                }),
                 _ => refuse(req, Status::Forbidden),
             },
             Err(s) => refuse(req, s),
@@ -143,7 +146,13 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn entry(&self, action: &str, entity: &str, entity_id: Option<String>, detail: impl Into<String>) -> Entry {
+    pub fn entry(
+        &self,
+        action: &str,
+        entity: &str,
+        entity_id: Option<String>,
+        detail: impl Into<String>,
+    ) -> Entry {
         Entry {
             at: crate::db::now(),
             user_id: self.user_id,

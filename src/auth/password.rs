@@ -1,7 +1,9 @@
 //! argon2id password hashing (the argon2 crate's defaults: m=19 MiB, t=2, p=1, OWASP's minimum).
 
 use crate::domain::Invalid;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 pub const MIN_LEN: usize = 12;
@@ -11,10 +13,14 @@ pub const MAX_LEN: usize = 128;
 pub fn check_policy(password: &str, email: &str) -> Result<(), Invalid> {
     let n = password.chars().count();
     if n < MIN_LEN {
-        return Err(Invalid::new(format!("Password must be {MIN_LEN} characters or more")));
+        return Err(Invalid::new(format!(
+            "Password must be {MIN_LEN} characters or more"
+        )));
     }
     if n > MAX_LEN {
-        return Err(Invalid::new(format!("Password must be {MAX_LEN} characters or fewer")));
+        return Err(Invalid::new(format!(
+            "Password must be {MAX_LEN} characters or fewer"
+        )));
     }
     if password.trim().to_lowercase() == email.trim().to_lowercase() {
         return Err(Invalid::new("Password must not be your email address"));

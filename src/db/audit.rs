@@ -34,7 +34,10 @@ pub struct AuditRow {
     pub request_id: Option<String>,
 }
 
-pub async fn record<'e, E: Executor<'e, Database = Db>>(e: E, entry: &Entry) -> Result<(), sqlx::Error> {
+pub async fn record<'e, E: Executor<'e, Database = Db>>(
+    e: E,
+    entry: &Entry,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (at, user_id, role, action, entity, entity_id, detail, ip, request_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -140,11 +140,13 @@ pub async fn insert(
             .await?;
     }
     for pt in p.place_types {
-        sqlx::query("INSERT INTO provider_place_types (provider_id, place_type_key) VALUES ($1, $2)")
-            .bind(id)
-            .bind(pt.key())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO provider_place_types (provider_id, place_type_key) VALUES ($1, $2)",
+        )
+        .bind(id)
+        .bind(pt.key())
+        .execute(&mut *conn)
+        .await?;
     }
     for ks in p.key_stages {
         sqlx::query("INSERT INTO provider_key_stages (provider_id, key_stage_key) VALUES ($1, $2)")
@@ -243,16 +245,25 @@ async fn attach_tags(
         .fetch_all(pool)
         .await?;
     let fetch = |sql: String| async move {
-        sqlx::query_as::<_, Tag>(&sql).bind(only).fetch_all(pool).await
+        sqlx::query_as::<_, Tag>(&sql)
+            .bind(only)
+            .fetch_all(pool)
+            .await
     };
     let place_types = fetch(q(
         "SELECT provider_id, place_type_key AS key FROM provider_place_types",
     ))
     .await?;
-    let key_stages = fetch(q("SELECT provider_id, key_stage_key AS key FROM provider_key_stages")).await?;
+    let key_stages = fetch(q(
+        "SELECT provider_id, key_stage_key AS key FROM provider_key_stages",
+    ))
+    .await?;
     let needs = fetch(q("SELECT provider_id, need_key AS key FROM provider_needs")).await?;
     let pick = |tags: &[Tag], id: i64| -> Vec<String> {
-        tags.iter().filter(|t| t.provider_id == id).map(|t| t.key.clone()).collect()
+        tags.iter()
+            .filter(|t| t.provider_id == id)
+            .map(|t| t.key.clone())
+            .collect()
     };
     Ok(rows
         .into_iter()

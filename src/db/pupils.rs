@@ -78,18 +78,21 @@ fn scope_params(scope: PupilScope) -> (Option<i64>, bool) {
     }
 }
 
-const SELECT: &str = "SELECT p.id, p.upn, p.legal_forename, p.legal_surname, p.preferred_name, p.date_of_birth, \
+const SELECT: &str =
+    "SELECT p.id, p.upn, p.legal_forename, p.legal_surname, p.preferred_name, p.date_of_birth, \
     p.home_school_id, s.name AS home_school_name, p.sen_status, p.looked_after \
     FROM pupils p JOIN schools s ON s.id = p.home_school_id \
     WHERE (p.home_school_id = $1 OR $2)";
 
 pub async fn list(pool: &Pool, scope: PupilScope) -> Result<Vec<PupilRow>, sqlx::Error> {
     let (school, all) = scope_params(scope);
-    sqlx::query_as(&format!("{SELECT} ORDER BY p.legal_surname, p.legal_forename, p.id"))
-        .bind(school)
-        .bind(all)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(&format!(
+        "{SELECT} ORDER BY p.legal_surname, p.legal_forename, p.id"
+    ))
+    .bind(school)
+    .bind(all)
+    .fetch_all(pool)
+    .await
 }
 
 pub async fn get(pool: &Pool, scope: PupilScope, id: i64) -> Result<Option<PupilRow>, sqlx::Error> {
@@ -103,5 +106,7 @@ pub async fn get(pool: &Pool, scope: PupilScope, id: i64) -> Result<Option<Pupil
 }
 
 pub async fn count_all(pool: &Pool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM pupils").fetch_one(pool).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM pupils")
+        .fetch_one(pool)
+        .await
 }

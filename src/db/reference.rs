@@ -28,12 +28,14 @@ pub async fn insert_locality<'e, E: Executor<'e, Database = Db>>(
     l: &Locality,
     sort_order: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("INSERT INTO localities (key, name, sort_order) VALUES ($1, $2, $3) RETURNING id")
-        .bind(l.key())
-        .bind(l.name())
-        .bind(sort_order)
-        .fetch_one(e)
-        .await
+    sqlx::query_scalar(
+        "INSERT INTO localities (key, name, sort_order) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(l.key())
+    .bind(l.name())
+    .bind(sort_order)
+    .fetch_one(e)
+    .await
 }
 
 pub async fn place_types(pool: &Pool) -> Result<Vec<Term>, sqlx::Error> {

@@ -55,7 +55,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Db>>(
     .await
 }
 
-const SELECT: &str = "SELECT s.id, s.urn, s.name, s.phase, s.type_name, s.postcode, l.name AS locality_name \
+const SELECT: &str =
+    "SELECT s.id, s.urn, s.name, s.phase, s.type_name, s.postcode, l.name AS locality_name \
     FROM schools s LEFT JOIN localities l ON l.id = s.locality_id";
 
 pub async fn get(pool: &Pool, id: i64) -> Result<Option<SchoolRow>, sqlx::Error> {

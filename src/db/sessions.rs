@@ -64,7 +64,10 @@ pub async fn touch(pool: &Pool, id_hash: &str, at: DateTime<Utc>) -> Result<(), 
     Ok(())
 }
 
-pub async fn delete<'e, E: Executor<'e, Database = Db>>(e: E, id_hash: &str) -> Result<(), sqlx::Error> {
+pub async fn delete<'e, E: Executor<'e, Database = Db>>(
+    e: E,
+    id_hash: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(id_hash)
         .execute(e)
@@ -73,7 +76,10 @@ pub async fn delete<'e, E: Executor<'e, Database = Db>>(e: E, id_hash: &str) -> 
 }
 
 /// Ends every session of a user (deactivation, password change).
-pub async fn delete_for_user<'e, E: Executor<'e, Database = Db>>(e: E, user_id: i64) -> Result<u64, sqlx::Error> {
+pub async fn delete_for_user<'e, E: Executor<'e, Database = Db>>(
+    e: E,
+    user_id: i64,
+) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(e)
@@ -87,12 +93,14 @@ pub async fn purge_expired(
     idle_before: DateTime<Utc>,
     created_before: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
-        .bind(idle_before)
-        .bind(created_before)
-        .execute(pool)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(idle_before)
+            .bind(created_before)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
 }
 
 pub async fn record_attempt(
@@ -102,13 +110,15 @@ pub async fn record_attempt(
     at: DateTime<Utc>,
     succeeded: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO login_attempts (email, ip, attempted_at, succeeded) VALUES ($1, $2, $3, $4)")
-        .bind(email)
-        .bind(ip)
-        .bind(at)
-        .bind(succeeded)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO login_attempts (email, ip, attempted_at, succeeded) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(email)
+    .bind(ip)
+    .bind(at)
+    .bind(succeeded)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -140,9 +150,11 @@ pub async fn recent_failures(
 
 /// The attempt log is only needed for the rate-limit window; old rows are dropped.
 pub async fn purge_attempts(pool: &Pool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM login_attempts WHERE attempted_at < $1")
-        .bind(before)
-        .execute(pool)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("DELETE FROM login_attempts WHERE attempted_at < $1")
+            .bind(before)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
 }

@@ -99,12 +99,14 @@ pub async fn set_password<'e, E: Executor<'e, Database = Db>>(
     id: i64,
     hash: &str,
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-        .bind(hash)
-        .bind(id)
-        .execute(e)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(e)
+            .await?
+            .rows_affected(),
+    )
 }
 
 pub async fn touch_login<'e, E: Executor<'e, Database = Db>>(

@@ -12,32 +12,219 @@ pub struct District {
 }
 
 pub const DISTRICTS: &[District] = &[
-    District { code: "S5", lat: 53.4250, lon: -1.4600, locality: 0, areas: &["Firth Park", "Parson Cross", "Southey Green", "Shiregreen", "Longley"] },
-    District { code: "S35", lat: 53.4520, lon: -1.4680, locality: 0, areas: &["Chapeltown", "High Green", "Ecclesfield", "Grenoside", "Burncross"] },
-    District { code: "S36", lat: 53.4870, lon: -1.5920, locality: 0, areas: &["Stocksbridge", "Deepcar", "Bolsterstone"] },
-    District { code: "S4", lat: 53.3980, lon: -1.4520, locality: 1, areas: &["Pitsmoor", "Burngreave", "Grimesthorpe", "Fir Vale", "Abbeyfield"] },
-    District { code: "S9", lat: 53.3970, lon: -1.4120, locality: 1, areas: &["Darnall", "Tinsley", "Attercliffe", "Brightside", "Wincobank", "Carbrook"] },
-    District { code: "S13", lat: 53.3720, lon: -1.3780, locality: 2, areas: &["Handsworth", "Woodhouse", "Richmond", "Ballifield", "Orgreave"] },
-    District { code: "S20", lat: 53.3330, lon: -1.3550, locality: 2, areas: &["Mosborough", "Westfield", "Halfway", "Beighton", "Owlthorpe", "Waterthorpe"] },
-    District { code: "S12", lat: 53.3450, lon: -1.4120, locality: 3, areas: &["Gleadless", "Intake", "Frecheville", "Hackenthorpe", "Birley"] },
-    District { code: "S14", lat: 53.3500, lon: -1.4450, locality: 3, areas: &["Gleadless Valley", "Norfolk Park", "Hemsworth"] },
-    District { code: "S2", lat: 53.3680, lon: -1.4550, locality: 3, areas: &["Heeley", "Manor", "Arbourthorne", "Park Hill", "Lowfield"] },
-    District { code: "S8", lat: 53.3380, lon: -1.4780, locality: 4, areas: &["Woodseats", "Meersbrook", "Norton", "Jordanthorpe", "Greenhill"] },
-    District { code: "S7", lat: 53.3570, lon: -1.4950, locality: 4, areas: &["Nether Edge", "Sharrow", "Abbeydale", "Beauchief", "Carterknowle"] },
-    District { code: "S11", lat: 53.3600, lon: -1.5180, locality: 5, areas: &["Ecclesall", "Greystones", "Hunters Bar", "Bents Green", "Endcliffe"] },
-    District { code: "S17", lat: 53.3180, lon: -1.5400, locality: 5, areas: &["Dore", "Totley", "Bradway"] },
-    District { code: "S10", lat: 53.3780, lon: -1.5300, locality: 5, areas: &["Crookes", "Broomhill", "Fulwood", "Ranmoor", "Lodge Moor"] },
-    District { code: "S6", lat: 53.4020, lon: -1.5120, locality: 6, areas: &["Hillsborough", "Walkley", "Stannington", "Wisewood", "Loxley", "Malin Bridge"] },
-    District { code: "S3", lat: 53.3890, lon: -1.4800, locality: 6, areas: &["Netherthorpe", "Upperthorpe", "Kelham", "Philadelphia"] },
-    District { code: "S1", lat: 53.3810, lon: -1.4700, locality: 6, areas: &["City Centre", "Devonshire Quarter"] },
+    District {
+        code: "S5",
+        lat: 53.4250,
+        lon: -1.4600,
+        locality: 0,
+        areas: &[
+            "Firth Park",
+            "Parson Cross",
+            "Southey Green",
+            "Shiregreen",
+            "Longley",
+        ],
+    },
+    District {
+        code: "S35",
+        lat: 53.4520,
+        lon: -1.4680,
+        locality: 0,
+        areas: &[
+            "Chapeltown",
+            "High Green",
+            "Ecclesfield",
+            "Grenoside",
+            "Burncross",
+        ],
+    },
+    District {
+        code: "S36",
+        lat: 53.4870,
+        lon: -1.5920,
+        locality: 0,
+        areas: &["Stocksbridge", "Deepcar", "Bolsterstone"],
+    },
+    District {
+        code: "S4",
+        lat: 53.3980,
+        lon: -1.4520,
+        locality: 1,
+        areas: &[
+            "Pitsmoor",
+            "Burngreave",
+            "Grimesthorpe",
+            "Fir Vale",
+            "Abbeyfield",
+        ],
+    },
+    District {
+        code: "S9",
+        lat: 53.3970,
+        lon: -1.4120,
+        locality: 1,
+        areas: &[
+            "Darnall",
+            "Tinsley",
+            "Attercliffe",
+            "Brightside",
+            "Wincobank",
+            "Carbrook",
+        ],
+    },
+    District {
+        code: "S13",
+        lat: 53.3720,
+        lon: -1.3780,
+        locality: 2,
+        areas: &[
+            "Handsworth",
+            "Woodhouse",
+            "Richmond",
+            "Ballifield",
+            "Orgreave",
+        ],
+    },
+    District {
+        code: "S20",
+        lat: 53.3330,
+        lon: -1.3550,
+        locality: 2,
+        areas: &[
+            "Mosborough",
+            "Westfield",
+            "Halfway",
+            "Beighton",
+            "Owlthorpe",
+            "Waterthorpe",
+        ],
+    },
+    District {
+        code: "S12",
+        lat: 53.3450,
+        lon: -1.4120,
+        locality: 3,
+        areas: &[
+            "Gleadless",
+            "Intake",
+            "Frecheville",
+            "Hackenthorpe",
+            "Birley",
+        ],
+    },
+    District {
+        code: "S14",
+        lat: 53.3500,
+        lon: -1.4450,
+        locality: 3,
+        areas: &["Gleadless Valley", "Norfolk Park", "Hemsworth"],
+    },
+    District {
+        code: "S2",
+        lat: 53.3680,
+        lon: -1.4550,
+        locality: 3,
+        areas: &["Heeley", "Manor", "Arbourthorne", "Park Hill", "Lowfield"],
+    },
+    District {
+        code: "S8",
+        lat: 53.3380,
+        lon: -1.4780,
+        locality: 4,
+        areas: &[
+            "Woodseats",
+            "Meersbrook",
+            "Norton",
+            "Jordanthorpe",
+            "Greenhill",
+        ],
+    },
+    District {
+        code: "S7",
+        lat: 53.3570,
+        lon: -1.4950,
+        locality: 4,
+        areas: &[
+            "Nether Edge",
+            "Sharrow",
+            "Abbeydale",
+            "Beauchief",
+            "Carterknowle",
+        ],
+    },
+    District {
+        code: "S11",
+        lat: 53.3600,
+        lon: -1.5180,
+        locality: 5,
+        areas: &[
+            "Ecclesall",
+            "Greystones",
+            "Hunters Bar",
+            "Bents Green",
+            "Endcliffe",
+        ],
+    },
+    District {
+        code: "S17",
+        lat: 53.3180,
+        lon: -1.5400,
+        locality: 5,
+        areas: &["Dore", "Totley", "Bradway"],
+    },
+    District {
+        code: "S10",
+        lat: 53.3780,
+        lon: -1.5300,
+        locality: 5,
+        areas: &["Crookes", "Broomhill", "Fulwood", "Ranmoor", "Lodge Moor"],
+    },
+    District {
+        code: "S6",
+        lat: 53.4020,
+        lon: -1.5120,
+        locality: 6,
+        areas: &[
+            "Hillsborough",
+            "Walkley",
+            "Stannington",
+            "Wisewood",
+            "Loxley",
+            "Malin Bridge",
+        ],
+    },
+    District {
+        code: "S3",
+        lat: 53.3890,
+        lon: -1.4800,
+        locality: 6,
+        areas: &["Netherthorpe", "Upperthorpe", "Kelham", "Philadelphia"],
+    },
+    District {
+        code: "S1",
+        lat: 53.3810,
+        lon: -1.4700,
+        locality: 6,
+        areas: &["City Centre", "Devonshire Quarter"],
+    },
 ];
 
 pub const SECONDARY_SUFFIXES: &[&str] = &["Academy", "School", "Community Academy", "High School"];
 pub const PRIMARY_SUFFIXES: &[&str] = &[
-    "Primary School", "Junior School", "Infant School", "Primary Academy", "Nursery and Infant School",
-    "Community Primary", "Junior Academy",
+    "Primary School",
+    "Junior School",
+    "Infant School",
+    "Primary Academy",
+    "Nursery and Infant School",
+    "Community Primary",
+    "Junior Academy",
 ];
-pub const TYPE_NAMES: &[&str] = &["Academy converter", "Community school", "Academy sponsor led", "Voluntary aided school"];
+pub const TYPE_NAMES: &[&str] = &[
+    "Academy converter",
+    "Community school",
+    "Academy sponsor led",
+    "Voluntary aided school",
+];
 
 pub struct PlannedProvider {
     pub name: &'static str,
@@ -68,9 +255,22 @@ macro_rules! provider {
     ($name:expr, $lot:expr, $reg:expr, $urn:expr, $ukprn:expr, $ofsted:expr, $tiers:expr, $pt:expr, $ks:expr,
      $cap:expr, $district:expr, $dd:expr, $reason:expr, $qual:expr, $hours:expr, $focus:expr) => {
         PlannedProvider {
-            name: $name, lot: $lot, registration: $reg, urn: $urn, ukprn: $ukprn, ofsted: $ofsted,
-            tiers: $tiers, place_types: $pt, key_stages: $ks, capacity: $cap, district: $district,
-            dd: $dd, dd_reason: $reason, qualifications: $qual, hours: $hours, focus: $focus,
+            name: $name,
+            lot: $lot,
+            registration: $reg,
+            urn: $urn,
+            ukprn: $ukprn,
+            ofsted: $ofsted,
+            tiers: $tiers,
+            place_types: $pt,
+            key_stages: $ks,
+            capacity: $cap,
+            district: $district,
+            dd: $dd,
+            dd_reason: $reason,
+            qualifications: $qual,
+            hours: $hours,
+            focus: $focus,
         }
     };
 }
@@ -153,9 +353,24 @@ pub const PROVIDERS: &[PlannedProvider] = &[
 ];
 
 pub const STREETS: &[&str] = &[
-    "Penistone Road", "Abbeydale Road", "Attercliffe Road", "Ecclesall Road", "Staniforth Road", "Middlewood Road",
-    "Chesterfield Road", "Barnsley Road", "Manor Lane", "Handsworth Road", "Langsett Road", "Spital Hill",
-    "Cemetery Road", "London Road", "Infirmary Road", "Shoreham Street", "City Road", "Owlthorpe Greenway",
+    "Penistone Road",
+    "Abbeydale Road",
+    "Attercliffe Road",
+    "Ecclesall Road",
+    "Staniforth Road",
+    "Middlewood Road",
+    "Chesterfield Road",
+    "Barnsley Road",
+    "Manor Lane",
+    "Handsworth Road",
+    "Langsett Road",
+    "Spital Hill",
+    "Cemetery Road",
+    "London Road",
+    "Infirmary Road",
+    "Shoreham Street",
+    "City Road",
+    "Owlthorpe Greenway",
 ];
 
 pub const TRANSPORT: &[&str] = &[
@@ -166,17 +381,18 @@ pub const TRANSPORT: &[&str] = &[
 ];
 
 pub const FORENAMES: &[&str] = &[
-    "Oliver", "Amelia", "Muhammad", "Isla", "Harry", "Ava", "Jack", "Mia", "Noah", "Lily", "Leo", "Freya", "Alfie",
-    "Sophia", "Charlie", "Grace", "Ibrahim", "Zara", "Kai", "Evie", "Tyler", "Aisha", "Reece", "Maya", "Jayden",
-    "Hana", "Ethan", "Ruby", "Mason", "Amira", "Logan", "Chloe", "Yusuf", "Ella", "Callum", "Poppy", "Riley",
-    "Layla", "Kian", "Summer",
+    "Oliver", "Amelia", "Muhammad", "Isla", "Harry", "Ava", "Jack", "Mia", "Noah", "Lily", "Leo",
+    "Freya", "Alfie", "Sophia", "Charlie", "Grace", "Ibrahim", "Zara", "Kai", "Evie", "Tyler",
+    "Aisha", "Reece", "Maya", "Jayden", "Hana", "Ethan", "Ruby", "Mason", "Amira", "Logan",
+    "Chloe", "Yusuf", "Ella", "Callum", "Poppy", "Riley", "Layla", "Kian", "Summer",
 ];
 
 pub const SURNAMES: &[&str] = &[
-    "Smith", "Jones", "Taylor", "Brown", "Wilson", "Khan", "Hussain", "Walker", "Wright", "Robinson", "Thompson",
-    "White", "Hughes", "Ahmed", "Edwards", "Green", "Hall", "Wood", "Harris", "Lewis", "Martin", "Jackson", "Clarke",
-    "Clegg", "Turner", "Hill", "Ali", "Cooper", "Ward", "Moore", "Shaw", "Akhtar", "Parkin", "Bramall", "Oduya",
-    "Kowalski", "Nowak", "Begum", "Mahmood", "Fletcher",
+    "Smith", "Jones", "Taylor", "Brown", "Wilson", "Khan", "Hussain", "Walker", "Wright",
+    "Robinson", "Thompson", "White", "Hughes", "Ahmed", "Edwards", "Green", "Hall", "Wood",
+    "Harris", "Lewis", "Martin", "Jackson", "Clarke", "Clegg", "Turner", "Hill", "Ali", "Cooper",
+    "Ward", "Moore", "Shaw", "Akhtar", "Parkin", "Bramall", "Oduya", "Kowalski", "Nowak", "Begum",
+    "Mahmood", "Fletcher",
 ];
 
 pub const NEEDS_SUMMARIES: &[&str] = &[

@@ -55,7 +55,11 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
     // Hash before the transaction: hashing is slow and needs no lock.
     let mut hashes = Vec::new();
     for _ in ACCOUNTS {
-        hashes.push(password::hash_async(DEMO_PASSWORD.to_string()).await.map_err(DemoError::Other)?);
+        hashes.push(
+            password::hash_async(DEMO_PASSWORD.to_string())
+                .await
+                .map_err(DemoError::Other)?,
+        );
     }
     let mut rng = ChaCha8Rng::seed_from_u64(373);
     let now = db::now();
@@ -108,14 +112,29 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
         let (lat, lon) = jitter(&mut rng, district);
         let main_postcode = postcode(&mut rng, district.code);
         let capacity = p.capacity;
-        let places_free = if p.dd == "suspended" { 0 } else { rng.gen_range(0..=capacity / 3) };
+        let places_free = if p.dd == "suspended" {
+            0
+        } else {
+            rng.gen_range(0..=capacity / 3)
+        };
         let slug = slugify(p.name);
         let email = format!("enquiries@{slug}.example.org");
         let website = format!("https://{slug}.example.org");
         let phone = format!("0114 496 0{:03}", 100 + i * 7);
-        let tiers: Vec<Tier> = p.tiers.iter().filter_map(|t| Tier::from_number(*t).ok()).collect();
-        let place_types: Vec<PlaceType> = p.place_types.iter().filter_map(|k| PlaceType::parse(k).ok()).collect();
-        let main = place_types.first().copied().unwrap_or(PlaceType::Engagement);
+        let tiers: Vec<Tier> = p
+            .tiers
+            .iter()
+            .filter_map(|t| Tier::from_number(*t).ok())
+            .collect();
+        let place_types: Vec<PlaceType> = p
+            .place_types
+            .iter()
+            .filter_map(|k| PlaceType::parse(k).ok())
+            .collect();
+        let main = place_types
+            .first()
+            .copied()
+            .unwrap_or(PlaceType::Engagement);
         let summary = summary_for(p, main);
         let description = description_for(p, main);
         let mut needs: Vec<&str> = vec!["SEMH"];
@@ -128,7 +147,11 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
             needs.push("PD");
         }
         let site_name = format!("{} main site", p.name);
-        let address = format!("{} {}, Sheffield", rng.gen_range(2..240), STREETS[i % STREETS.len()]);
+        let address = format!(
+            "{} {}, Sheffield",
+            rng.gen_range(2..240),
+            STREETS[i % STREETS.len()]
+        );
         let mut sites = vec![db::providers::NewSite {
             name: &site_name,
             address: &address,
@@ -143,7 +166,11 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
             (second_lat, second_lon) = jitter(&mut rng, d2);
             second_postcode = postcode(&mut rng, d2.code);
             second_name = format!("{} ({} site)", p.name, d2.areas[0]);
-            second_address = format!("{} {}, Sheffield", rng.gen_range(2..240), STREETS[(i + 7) % STREETS.len()]);
+            second_address = format!(
+                "{} {}, Sheffield",
+                rng.gen_range(2..240),
+                STREETS[(i + 7) % STREETS.len()]
+            );
             sites.push(db::providers::NewSite {
                 name: &second_name,
                 address: &second_address,
@@ -193,11 +220,20 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
     out.demo_provider = PROVIDERS[0].name.to_string();
 
     // Pupils: 1 to 5 per school, 12 at the demo school, with valid UPNs for LA 373.
-    let reference = NaiveDate::from_ymd_opt(2026, 9, 1).ok_or_else(|| DemoError::Other("date".into()))?;
+    let reference =
+        NaiveDate::from_ymd_opt(2026, 9, 1).ok_or_else(|| DemoError::Other("date".into()))?;
     for (school_id, s) in &school_rows {
-        let n = if *school_id == demo_school_id { 12 } else { rng.gen_range(1..=5) };
+        let n = if *school_id == demo_school_id {
+            12
+        } else {
+            rng.gen_range(1..=5)
+        };
         for serial in 0..n {
-            let age_years = if s.secondary { rng.gen_range(11..16) } else { rng.gen_range(5..11) };
+            let age_years = if s.secondary {
+                rng.gen_range(11..16)
+            } else {
+                rng.gen_range(5..11)
+            };
             let dob = reference - chrono::Duration::days(age_years * 365 + rng.gen_range(0..365));
             let year = (dob.format("%y").to_string().parse::<u8>().unwrap_or(10) + 4) % 100;
             let upn = Upn::from_parts(373, s.establishment, year, serial as u16 + 1)
@@ -287,7 +323,10 @@ fn plan_schools(rng: &mut ChaCha8Rng) -> Vec<PlannedSchool> {
     let mut urn = 107_101u32;
     let (mut primary_no, mut secondary_no) = (2001u16, 4001u16);
     for locality in 0..7 {
-        let districts: Vec<&District> = DISTRICTS.iter().filter(|d| d.locality == locality).collect();
+        let districts: Vec<&District> = DISTRICTS
+            .iter()
+            .filter(|d| d.locality == locality)
+            .collect();
         // 17 or 18 schools a locality: 3 or 4 secondaries, the rest primary.
         let secondaries = if locality % 2 == 0 { 4 } else { 3 };
         let total = 17 + usize::from(locality < 1);
@@ -295,7 +334,11 @@ fn plan_schools(rng: &mut ChaCha8Rng) -> Vec<PlannedSchool> {
             let d = districts[k % districts.len()];
             let secondary = k < secondaries;
             let area = d.areas[(k / districts.len()) % d.areas.len()];
-            let suffixes: &[&str] = if secondary { SECONDARY_SUFFIXES } else { PRIMARY_SUFFIXES };
+            let suffixes: &[&str] = if secondary {
+                SECONDARY_SUFFIXES
+            } else {
+                PRIMARY_SUFFIXES
+            };
             let name = suffixes
                 .iter()
                 .map(|s| format!("{area} {s}"))
@@ -360,16 +403,30 @@ fn summary_for(p: &PlannedProvider, main: PlaceType) -> String {
         _ => "secondary-age young people",
     };
     let what = match main {
-        PlaceType::Medical => "who are too unwell to go to school, working alongside their medical care",
-        PlaceType::Exclusion => "who have been excluded from school, from the sixth day of exclusion",
-        PlaceType::Vocational => "who learn best by doing, with practical courses that lead to qualifications",
-        PlaceType::InterventionAssessment => "for a few weeks of extra help, to understand their needs and keep them in school",
+        PlaceType::Medical => {
+            "who are too unwell to go to school, working alongside their medical care"
+        }
+        PlaceType::Exclusion => {
+            "who have been excluded from school, from the sixth day of exclusion"
+        }
+        PlaceType::Vocational => {
+            "who learn best by doing, with practical courses that lead to qualifications"
+        }
+        PlaceType::InterventionAssessment => {
+            "for a few weeks of extra help, to understand their needs and keep them in school"
+        }
         PlaceType::Ks13FullTime | PlaceType::Ks4FullTime => {
             "full time, in small groups, while their needs are assessed and met"
         }
-        PlaceType::StepOut => "for a short time away from school after a serious incident, before going back",
-        PlaceType::Engagement => "who are not ready for classroom learning yet, with activities that build confidence",
-        PlaceType::Outreach => "in their own school, with our staff working alongside their teachers",
+        PlaceType::StepOut => {
+            "for a short time away from school after a serious incident, before going back"
+        }
+        PlaceType::Engagement => {
+            "who are not ready for classroom learning yet, with activities that build confidence"
+        }
+        PlaceType::Outreach => {
+            "in their own school, with our staff working alongside their teachers"
+        }
     };
     format!("{} teaches {who} {what}.", p.name)
 }
@@ -392,8 +449,15 @@ mod tests {
         let a = plan_schools(&mut ChaCha8Rng::seed_from_u64(373));
         let b = plan_schools(&mut ChaCha8Rng::seed_from_u64(373));
         assert_eq!(a.len(), b.len());
-        assert!((115..=125).contains(&a.len()), "about 120 schools, got {}", a.len());
-        assert!(a.iter().zip(&b).all(|(x, y)| x.urn == y.urn && x.name == y.name && x.postcode == y.postcode));
+        assert!(
+            (115..=125).contains(&a.len()),
+            "about 120 schools, got {}",
+            a.len()
+        );
+        assert!(a
+            .iter()
+            .zip(&b)
+            .all(|(x, y)| x.urn == y.urn && x.name == y.name && x.postcode == y.postcode));
         for s in &a {
             crate::domain::Urn::parse(&s.urn).unwrap();
             crate::domain::Postcode::parse(&s.postcode).unwrap();
@@ -407,8 +471,14 @@ mod tests {
 
     #[test]
     fn providers_match_the_framework_numbers() {
-        let secondary = PROVIDERS.iter().filter(|p| matches!(p.lot, Some("secondary") | Some("both"))).count();
-        let primary = PROVIDERS.iter().filter(|p| p.lot == Some("primary")).count();
+        let secondary = PROVIDERS
+            .iter()
+            .filter(|p| matches!(p.lot, Some("secondary") | Some("both")))
+            .count();
+        let primary = PROVIDERS
+            .iter()
+            .filter(|p| p.lot == Some("primary"))
+            .count();
         assert_eq!(secondary, 21);
         assert_eq!(primary, 10);
         assert!(PROVIDERS.len() >= 33);
@@ -423,7 +493,8 @@ mod tests {
                 crate::domain::Ukprn::parse(u).unwrap();
             }
         }
-        let slugs: std::collections::HashSet<_> = PROVIDERS.iter().map(|p| slugify(p.name)).collect();
+        let slugs: std::collections::HashSet<_> =
+            PROVIDERS.iter().map(|p| slugify(p.name)).collect();
         assert_eq!(slugs.len(), PROVIDERS.len());
     }
 }

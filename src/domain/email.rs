@@ -7,7 +7,8 @@ pub struct Email(String);
 impl Email {
     pub fn parse(input: &str) -> Result<Email, Invalid> {
         let s = input.trim().to_lowercase();
-        let err = || Invalid::new("Enter an email address in the correct format, like name@example.org");
+        let err =
+            || Invalid::new("Enter an email address in the correct format, like name@example.org");
         if s.is_empty() {
             return Err(Invalid::new("Enter an email address"));
         }
@@ -38,8 +39,20 @@ mod tests {
 
     #[test]
     fn normalises_and_validates() {
-        assert_eq!(Email::parse(" School@Demo.Test ").unwrap().as_str(), "school@demo.test");
-        for bad in ["", "a", "a@b", "@demo.test", "a@@demo.test", "a b@demo.test", "a@demo..test", "a@.test"] {
+        assert_eq!(
+            Email::parse(" School@Demo.Test ").unwrap().as_str(),
+            "school@demo.test"
+        );
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@demo.test",
+            "a@@demo.test",
+            "a b@demo.test",
+            "a@demo..test",
+            "a@.test",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -85,7 +85,9 @@ mod tests {
 
     #[test]
     fn refuses_bad_shapes() {
-        for bad in ["", "S5", "S5 7A", "5S 7AU", "S5 7CU", "SSS5 7AU", "S5 AAU", "S5 7AU9", "<script>"] {
+        for bad in [
+            "", "S5", "S5 7A", "5S 7AU", "S5 7CU", "SSS5 7AU", "S5 AAU", "S5 7AU9", "<script>",
+        ] {
             assert!(Postcode::parse(bad).is_err(), "{bad}");
         }
     }

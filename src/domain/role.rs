@@ -51,7 +51,9 @@ impl Role {
         Role::ALL
             .into_iter()
             .find(|r| r.key() == norm)
-            .ok_or_else(|| Invalid::new("Choose a role: school, provider, progressions, taskforce or admin"))
+            .ok_or_else(|| {
+                Invalid::new("Choose a role: school, provider, progressions, taskforce or admin")
+            })
     }
 
     /// Whether accounts with this role must belong to a school or a provider.
@@ -79,7 +81,10 @@ mod tests {
             assert_eq!(Role::parse(r.key()).unwrap(), r);
         }
         assert_eq!(Role::parse(" ADMIN ").unwrap(), Role::Admin);
-        assert!(Role::parse("public").is_err(), "public is the absence of a role");
+        assert!(
+            Role::parse("public").is_err(),
+            "public is the absence of a role"
+        );
         assert!(Role::parse("root").is_err());
     }
 

@@ -39,10 +39,15 @@ fn default_message(status: Status) -> &'static str {
 #[catch(401)]
 async fn unauthorized(req: &Request<'_>) -> Result<Redirect, ErrorPage> {
     if req.uri().path().starts_with("/api/") {
-        return Err(ErrorPage(Status::Unauthorized, "Sign in to use this API.".into()));
+        return Err(ErrorPage(
+            Status::Unauthorized,
+            "Sign in to use this API.".into(),
+        ));
     }
     let next = req.uri().to_string();
-    let next = rocket::http::RawStr::new(&next).percent_encode().to_string();
+    let next = rocket::http::RawStr::new(&next)
+        .percent_encode()
+        .to_string();
     Ok(Redirect::to(format!("/login?next={next}")))
 }
 

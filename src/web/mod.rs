@@ -70,7 +70,8 @@ impl PageCtx {
 
 fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
     use crate::domain::Role;
-    let mut items: Vec<(&'static str, &'static str)> = vec![("/", "Home"), ("/providers", "Find provision")];
+    let mut items: Vec<(&'static str, &'static str)> =
+        vec![("/", "Home"), ("/providers", "Find provision")];
     match role {
         Some(Role::Admin) => {
             items.push(("/admin/users", "Accounts"));
@@ -85,7 +86,11 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
         .map(|(href, label)| NavItem {
             href,
             label,
-            current: if href == "/" { path == "/" } else { path.starts_with(href) },
+            current: if href == "/" {
+                path == "/"
+            } else {
+                path.starts_with(href)
+            },
         })
         .collect()
 }
@@ -117,7 +122,12 @@ impl<'r> FromRequest<'r> for Page<'r> {
 
 impl Page<'_> {
     /// Renders a page with `extra` merged into the context.
-    pub fn render(&self, status: Status, name: &str, extra: Value) -> Result<Reply, crate::error::AppError> {
+    pub fn render(
+        &self,
+        status: Status,
+        name: &str,
+        extra: Value,
+    ) -> Result<Reply, crate::error::AppError> {
         let ctx = context! { page => Value::from_serialize(&self.ctx), ..extra };
         let html = self.state.templates.render(name, ctx)?;
         Ok(Reply::Html(status, html))

@@ -36,7 +36,9 @@ impl Templates {
         env.add_filter("registration_words", registration_words);
         env.add_filter("place_type_name", place_type_name);
         env.add_filter("place_type_definition", |v: String| {
-            crate::domain::PlaceType::parse(&v).map(|p| p.definition().to_string()).unwrap_or_default()
+            crate::domain::PlaceType::parse(&v)
+                .map(|p| p.definition().to_string())
+                .unwrap_or_default()
         });
         Templates { env }
     }

@@ -20,7 +20,8 @@ pub struct TestApp {
 
 /// Base URL of the PostgreSQL server for the `postgres` build.
 pub fn pg_base() -> String {
-    std::env::var("APDIR_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("APDIR_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// A database URL of its own for one test.
@@ -59,7 +60,9 @@ impl TestApp {
     }
 
     /// The app with extra routes or state mounted by a test.
-    pub async fn build(extra: impl FnOnce(rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build>) -> TestApp {
+    pub async fn build(
+        extra: impl FnOnce(rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let (url, pg_db) = fresh_database_url(dir.path()).await;
         let config = Config {
@@ -74,7 +77,13 @@ impl TestApp {
             .merge(("log_level", "off"));
         let rocket = extra(apdir::assemble(config.clone(), pool.clone(), figment));
         let client = Client::tracked(rocket).await.expect("valid rocket");
-        TestApp { client, pool, config, dir, pg_db }
+        TestApp {
+            client,
+            pool,
+            config,
+            dir,
+            pg_db,
+        }
     }
 
     pub async fn get(&self, path: &str) -> (Status, String) {
@@ -97,7 +106,12 @@ impl TestApp {
             .await
     }
 
-    pub async fn post_from(&self, path: &str, fields: &[(&str, &str)], remote: &str) -> LocalResponse<'_> {
+    pub async fn post_from(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        remote: &str,
+    ) -> LocalResponse<'_> {
         let addr: SocketAddr = remote.parse().expect("socket address");
         self.client
             .post(path.to_string())
@@ -136,14 +150,25 @@ impl TestApp {
     /// Signs in; panics unless the service redirects (success).
     pub async fn login(&self, email: &str) {
         let status = self.try_login(email, PASSWORD).await;
-        assert_eq!(status, Status::SeeOther, "sign-in as {email} should succeed");
+        assert_eq!(
+            status,
+            Status::SeeOther,
+            "sign-in as {email} should succeed"
+        );
     }
 
     pub async fn try_login(&self, email: &str, password: &str) -> Status {
         let token = self.csrf().await;
-        self.post("/login", &[("csrf_token", &token), ("email", email), ("password", password)])
-            .await
-            .status()
+        self.post(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+        .status()
     }
 
     pub async fn logout(&self) {
@@ -152,7 +177,10 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql).fetch_one(&self.pool).await.expect(sql)
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.pool)
+            .await
+            .expect(sql)
     }
 
     pub async fn audit_count(&self, action: &str) -> i64 {
@@ -171,15 +199,21 @@ impl Drop for TestApp {
             // Drop the per-test database from a thread of its own: Drop cannot await.
             let base = pg_base();
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
                     return;
                 };
                 rt.block_on(async move {
                     use sqlx::Connection;
-                    if let Ok(mut c) = sqlx::postgres::PgConnection::connect(&format!("{base}/postgres")).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&mut c)
-                            .await;
+                    if let Ok(mut c) =
+                        sqlx::postgres::PgConnection::connect(&format!("{base}/postgres")).await
+                    {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut c)
+                                .await;
                     }
                 });
             })
@@ -206,7 +240,9 @@ fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
