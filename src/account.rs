@@ -71,6 +71,7 @@ pub struct LoginForm {
 #[post("/login", data = "<form>")]
 async fn login(
     page: Page<'_>,
+    viewer: &Viewer,
     state: &State<AppState>,
     jar: &CookieJar<'_>,
     actor: Actor,
@@ -167,6 +168,10 @@ async fn login(
 
     let token = random_token();
     let mut tx = pool.begin().await?;
+    // Signing in again replaces any session this browser had: one cookie, one session.
+    if let Some(previous) = viewer.user() {
+        db::sessions::delete(&mut *tx, &previous.session_id).await?;
+    }
     db::sessions::create(
         &mut *tx,
         &token_hash(&token),

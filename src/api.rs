@@ -1,14 +1,14 @@
 //! The JSON API under `/api/v1`. Errors are `{"error": {"code", "message"}}` (see web::render_error).
 
-use crate::auth::guards::SignedIn;
+use crate::auth::guards::{Actor, PupilReader, SignedIn};
 use crate::db;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::AppState;
 use rocket::serde::json::{json, Json, Value};
 use rocket::{get, routes, Route, State};
 
 pub fn routes() -> Vec<Route> {
-    routes![me, providers, localities]
+    routes![me, providers, localities, pupils, pupil]
 }
 
 #[get("/me")]
@@ -46,4 +46,43 @@ async fn localities(state: &State<AppState>) -> AppResult<Json<Value>> {
     Ok(Json(
         json!({ "localities": db::reference::localities(&state.pool).await? }),
     ))
+}
+
+/// The caller's pupils: the same scoped query as the pages, and audited the same way.
+#[get("/pupils")]
+async fn pupils(
+    reader: PupilReader<'_>,
+    actor: Actor,
+    state: &State<AppState>,
+) -> AppResult<Json<Value>> {
+    let rows = db::pupils::list(&state.pool, reader.scope).await?;
+    db::audit::record(
+        &state.pool,
+        &actor.entry(
+            "view_list",
+            "pupil",
+            None,
+            format!("{} pupils listed (API)", rows.len()),
+        ),
+    )
+    .await?;
+    Ok(Json(json!({ "pupils": rows, "count": rows.len() })))
+}
+
+#[get("/pupils/<id>")]
+async fn pupil(
+    reader: PupilReader<'_>,
+    actor: Actor,
+    state: &State<AppState>,
+    id: i64,
+) -> AppResult<Json<Value>> {
+    let row = db::pupils::get(&state.pool, reader.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    db::audit::record(
+        &state.pool,
+        &actor.entry("view", "pupil", Some(id.to_string()), "API"),
+    )
+    .await?;
+    Ok(Json(json!({ "pupil": row })))
 }

@@ -106,6 +106,21 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any input parses, within bounds, and a document always matches its own terms.
+        #[test]
+        fn parse_is_total_and_bounded(s in "\\PC{0,200}") {
+            let q = Query::parse(&s);
+            proptest::prop_assert!(q.terms().len() <= MAX_TERMS);
+            proptest::prop_assert!(q.terms().iter().all(|t| !t.is_empty() && t.chars().count() <= MAX_TERM_LEN));
+            let short: String = s.chars().take(MAX_TERMS * 2).collect();
+            let q = Query::parse(&short);
+            if q.terms().len() < MAX_TERMS {
+                proptest::prop_assert!(q.matches(&short));
+            }
+        }
+    }
+
     #[test]
     fn hostile_input_is_bounded() {
         let long = "a".repeat(10_000);

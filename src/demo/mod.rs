@@ -399,8 +399,8 @@ pub fn slugify(name: &str) -> String {
 fn summary_for(p: &PlannedProvider, main: PlaceType) -> String {
     let who = match p.lot {
         Some("primary") => "primary-age children",
-        Some("both") => "children and young people",
-        _ => "secondary-age young people",
+        Some("secondary") => "secondary-age young people",
+        _ => "children and young people",
     };
     let what = match main {
         PlaceType::Medical => {

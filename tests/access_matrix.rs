@@ -1,0 +1,528 @@
+//! The access matrix: every mounted route × every role × {own record, another organisation's
+//! record, missing id} → the expected answer. A mounted route without a row fails the test.
+//! Records of another organisation answer 404 (not 403), so their existence is not disclosed.
+
+mod common;
+
+use common::TestApp;
+use rocket::http::Status;
+use std::collections::{BTreeSet, HashMap};
+
+/// anonymous, school, provider, progressions, taskforce, admin
+const ROLES: [Option<&str>; 6] = [
+    None,
+    Some("school@demo.test"),
+    Some("provider@demo.test"),
+    Some("progressions@demo.test"),
+    Some("taskforce@demo.test"),
+    Some("admin@demo.test"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Case {
+    /// The route has no record id.
+    None,
+    Own,
+    Other,
+    Missing,
+}
+
+struct Row {
+    route: &'static str,
+    case: Case,
+    /// `{id}` is replaced from the fixture for the case and role.
+    path: &'static str,
+    form: Option<&'static [(&'static str, &'static str)]>,
+    expect: [u16; 6],
+    /// Pupil-level rows: what the body must (and must not) contain.
+    pupils: PupilCheck,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum PupilCheck {
+    No,
+    /// A list: exactly the UPNs the role may see, and no others.
+    List,
+    /// One record: its UPN appears when the answer is 200.
+    Record,
+}
+
+const R: PupilCheck = PupilCheck::No;
+
+fn row(route: &'static str, case: Case, path: &'static str, expect: [u16; 6]) -> Row {
+    Row {
+        route,
+        case,
+        path,
+        form: None,
+        expect,
+        pupils: R,
+    }
+}
+
+const NEW_USER: &[(&str, &str)] = &[
+    ("email", "{unique}@matrix.test"),
+    ("display_name", "Matrix Person"),
+    ("role", "taskforce"),
+    ("password", "a-long-enough-password"),
+];
+const ACTIVE: &[(&str, &str)] = &[("active", "true")];
+const BAD_LOGIN: &[(&str, &str)] = &[
+    ("email", "school@demo.test"),
+    ("password", "wrong-password"),
+];
+
+fn matrix() -> Vec<Row> {
+    use Case::*;
+    let mut rows = vec![
+        row("GET /", None, "/", [200, 200, 200, 200, 200, 200]),
+        row("GET /login", None, "/login", [200, 303, 303, 303, 303, 303]),
+        Row {
+            form: Some(BAD_LOGIN),
+            ..row(
+                "POST /login",
+                None,
+                "/login",
+                [401, 401, 401, 401, 401, 401],
+            )
+        },
+        row(
+            "GET /providers",
+            None,
+            "/providers",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /providers/<slug>",
+            Own,
+            "/providers/{id}",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /providers/<slug>",
+            Other,
+            "/providers/{id}",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /providers/<slug>",
+            Missing,
+            "/providers/{id}",
+            [404, 404, 404, 404, 404, 404],
+        ),
+        Row {
+            pupils: PupilCheck::List,
+            ..row(
+                "GET /pupils",
+                None,
+                "/pupils",
+                [303, 200, 200, 200, 403, 403],
+            )
+        },
+        Row {
+            pupils: PupilCheck::Record,
+            ..row(
+                "GET /pupils/<id>",
+                Own,
+                "/pupils/{id}",
+                [303, 200, 404, 200, 403, 403],
+            )
+        },
+        Row {
+            pupils: PupilCheck::Record,
+            ..row(
+                "GET /pupils/<id>",
+                Other,
+                "/pupils/{id}",
+                [303, 404, 404, 200, 403, 403],
+            )
+        },
+        Row {
+            pupils: PupilCheck::Record,
+            ..row(
+                "GET /pupils/<id>",
+                Missing,
+                "/pupils/{id}",
+                [303, 404, 404, 404, 403, 403],
+            )
+        },
+        row(
+            "GET /admin/users",
+            None,
+            "/admin/users",
+            [303, 403, 403, 403, 403, 200],
+        ),
+        Row {
+            form: Some(NEW_USER),
+            ..row(
+                "POST /admin/users",
+                None,
+                "/admin/users",
+                [303, 403, 403, 403, 403, 303],
+            )
+        },
+        Row {
+            form: Some(ACTIVE),
+            ..row(
+                "POST /admin/users/<id>/active",
+                Own,
+                "/admin/users/{id}/active",
+                [303, 403, 403, 403, 403, 303],
+            )
+        },
+        Row {
+            form: Some(ACTIVE),
+            ..row(
+                "POST /admin/users/<id>/active",
+                Other,
+                "/admin/users/{id}/active",
+                [303, 403, 403, 403, 403, 303],
+            )
+        },
+        Row {
+            form: Some(ACTIVE),
+            ..row(
+                "POST /admin/users/<id>/active",
+                Missing,
+                "/admin/users/{id}/active",
+                [303, 403, 403, 403, 403, 404],
+            )
+        },
+        row(
+            "GET /admin/audit",
+            None,
+            "/admin/audit",
+            [303, 403, 403, 403, 403, 200],
+        ),
+        row(
+            "GET /accessibility",
+            None,
+            "/accessibility",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /privacy",
+            None,
+            "/privacy",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /healthz",
+            None,
+            "/healthz",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /static/<file..>",
+            Own,
+            "/static/app.css",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /static/<file..>",
+            Missing,
+            "/static/nothing.css",
+            [404, 404, 404, 404, 404, 404],
+        ),
+        row(
+            "GET /api/v1/me",
+            None,
+            "/api/v1/me",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /api/v1/providers",
+            None,
+            "/api/v1/providers",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /api/v1/localities",
+            None,
+            "/api/v1/localities",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        Row {
+            pupils: PupilCheck::List,
+            ..row(
+                "GET /api/v1/pupils",
+                None,
+                "/api/v1/pupils",
+                [401, 200, 200, 200, 403, 403],
+            )
+        },
+        Row {
+            pupils: PupilCheck::Record,
+            ..row(
+                "GET /api/v1/pupils/<id>",
+                Own,
+                "/api/v1/pupils/{id}",
+                [401, 200, 404, 200, 403, 403],
+            )
+        },
+        Row {
+            pupils: PupilCheck::Record,
+            ..row(
+                "GET /api/v1/pupils/<id>",
+                Other,
+                "/api/v1/pupils/{id}",
+                [401, 404, 404, 200, 403, 403],
+            )
+        },
+        Row {
+            pupils: PupilCheck::Record,
+            ..row(
+                "GET /api/v1/pupils/<id>",
+                Missing,
+                "/api/v1/pupils/{id}",
+                [401, 404, 404, 404, 403, 403],
+            )
+        },
+    ];
+    // Signing out is last: it ends the session the other rows use.
+    rows.push(Row {
+        form: Some(&[]),
+        ..row(
+            "POST /logout",
+            None,
+            "/logout",
+            [303, 303, 303, 303, 303, 303],
+        )
+    });
+    rows
+}
+
+struct Fixture {
+    own_pupil: i64,
+    other_pupil: i64,
+    upns_by_school: HashMap<i64, BTreeSet<String>>,
+    all_upns: BTreeSet<String>,
+    demo_school: i64,
+    own_provider: String,
+    other_provider: String,
+    admin_id: i64,
+    target_user: i64,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let demo_school: i64 =
+        sqlx::query_scalar("SELECT school_id FROM users WHERE email = 'school@demo.test'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let pupils: Vec<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, upn, home_school_id FROM pupils ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let mut upns_by_school: HashMap<i64, BTreeSet<String>> = HashMap::new();
+    for (_, upn, school) in &pupils {
+        upns_by_school
+            .entry(*school)
+            .or_default()
+            .insert(upn.clone());
+    }
+    let own_pupil = pupils.iter().find(|p| p.2 == demo_school).unwrap().0;
+    let other_pupil = pupils.iter().find(|p| p.2 != demo_school).unwrap().0;
+    let own_provider: String = sqlx::query_scalar(
+        "SELECT p.slug FROM providers p JOIN users u ON u.provider_id = p.id WHERE u.email = 'provider@demo.test'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let other_provider: String =
+        sqlx::query_scalar("SELECT slug FROM providers WHERE slug <> $1 ORDER BY id LIMIT 1")
+            .bind(&own_provider)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let admin_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@demo.test'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let hash = apdir::auth::password::hash("a-long-enough-password").unwrap();
+    let target_user: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, display_name, password_hash, role, active, created_at) \
+         VALUES ('target@demo.test', 'Target', $1, 'taskforce', $2, $3) RETURNING id",
+    )
+    .bind(hash)
+    .bind(true)
+    .bind(apdir::db::now())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    Fixture {
+        own_pupil,
+        other_pupil,
+        all_upns: pupils.iter().map(|p| p.1.clone()).collect(),
+        upns_by_school,
+        demo_school,
+        own_provider,
+        other_provider,
+        admin_id,
+        target_user,
+    }
+}
+
+fn id_for(f: &Fixture, r: &Row) -> String {
+    let is_users = r.route.contains("/admin/users/");
+    let is_providers = r.route.contains("/providers/");
+    match (r.case, is_users, is_providers) {
+        (Case::Own, true, _) => f.admin_id.to_string(),
+        (Case::Other, true, _) => f.target_user.to_string(),
+        (Case::Own, _, true) => f.own_provider.clone(),
+        (Case::Other, _, true) => f.other_provider.clone(),
+        (Case::Missing, _, true) => "no-such-provider".into(),
+        (Case::Own, _, _) => f.own_pupil.to_string(),
+        (Case::Other, _, _) => f.other_pupil.to_string(),
+        (Case::Missing, _, _) => "999999".into(),
+        (Case::None, _, _) => String::new(),
+    }
+}
+
+/// The UPNs a role may see in a pupil list.
+fn visible(f: &Fixture, role: Option<&str>) -> BTreeSet<String> {
+    match role {
+        Some("school@demo.test") => f.upns_by_school[&f.demo_school].clone(),
+        Some("progressions@demo.test") => f.all_upns.clone(),
+        // Providers see the pupils placed with them: none until placements exist.
+        _ => BTreeSet::new(),
+    }
+}
+
+fn upns_in(body: &str, all: &BTreeSet<String>) -> BTreeSet<String> {
+    all.iter()
+        .filter(|u| body.contains(u.as_str()))
+        .cloned()
+        .collect()
+}
+
+#[rocket::async_test]
+async fn every_route_answers_every_role_as_the_matrix_says() {
+    let app = TestApp::with_demo().await;
+    let f = fixture(&app).await;
+    let rows = matrix();
+
+    // Every mounted route has at least one row, and every row names a mounted route.
+    let mounted: BTreeSet<String> = app
+        .client
+        .rocket()
+        .routes()
+        .map(|r| format!("{} {}", r.method, r.uri.path()))
+        .collect();
+    let covered: BTreeSet<String> = rows.iter().map(|r| r.route.to_string()).collect();
+    let missing: Vec<_> = mounted.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "mounted routes without a row in the access matrix: {missing:?}"
+    );
+    let stale: Vec<_> = covered.difference(&mounted).collect();
+    assert!(
+        stale.is_empty(),
+        "matrix rows for routes that are not mounted: {stale:?}"
+    );
+
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for (ri, role) in ROLES.iter().enumerate() {
+        if let Some(email) = role {
+            app.login(email).await;
+        }
+        for r in &rows {
+            n += 1;
+            let path = r.path.replace("{id}", &id_for(&f, r));
+            let unique = format!("m{ri}{n}");
+            let (status, location, body) = match r.form {
+                Some(fields) => {
+                    let fields: Vec<(&str, String)> = fields
+                        .iter()
+                        .map(|(k, v)| (*k, v.replace("{unique}", &unique)))
+                        .collect();
+                    let refs: Vec<(&str, &str)> =
+                        fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    let resp = app.post_csrf(&path, &refs).await;
+                    let loc = resp.headers().get_one("Location").map(str::to_string);
+                    (
+                        resp.status(),
+                        loc,
+                        resp.into_string().await.unwrap_or_default(),
+                    )
+                }
+                None => {
+                    let resp = app.get_response(&path).await;
+                    let loc = resp.headers().get_one("Location").map(str::to_string);
+                    (
+                        resp.status(),
+                        loc,
+                        resp.into_string().await.unwrap_or_default(),
+                    )
+                }
+            };
+            let who = role.unwrap_or("anonymous");
+            let want = r.expect[ri];
+            if status.code != want {
+                failures.push(format!(
+                    "{who} {} {path} ({:?}): got {}, want {want}",
+                    r.route, r.case, status.code
+                ));
+                continue;
+            }
+            // Anonymous visitors to pages are sent to sign in, not shown an error.
+            let to_login = location
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("/login?next=");
+            if role.is_none() && want == 303 && r.route != "POST /logout" && !to_login {
+                failures.push(format!(
+                    "anonymous {path}: redirect to {location:?}, want /login"
+                ));
+            }
+            if status == Status::Ok {
+                match r.pupils {
+                    PupilCheck::List => {
+                        let seen = upns_in(&body, &f.all_upns);
+                        let allowed = visible(&f, *role);
+                        if seen != allowed {
+                            failures.push(format!(
+                                "{who} {path}: saw {} pupils, may see {}; extra: {:?}",
+                                seen.len(),
+                                allowed.len(),
+                                seen.difference(&allowed).take(3).collect::<Vec<_>>()
+                            ));
+                        }
+                    }
+                    PupilCheck::Record => {
+                        let seen = upns_in(&body, &f.all_upns);
+                        if seen.len() != 1 {
+                            failures.push(format!(
+                                "{who} {path}: one pupil's record shows {} UPNs",
+                                seen.len()
+                            ));
+                        }
+                    }
+                    PupilCheck::No => {
+                        // Outside pupil routes, no UPN is ever shown.
+                        if !upns_in(&body, &f.all_upns).is_empty() {
+                            failures
+                                .push(format!("{who} {path}: a UPN appears outside pupil routes"));
+                        }
+                    }
+                }
+            }
+            if r.route == "POST /logout" {
+                if let Some(email) = role {
+                    app.login(email).await;
+                }
+            }
+        }
+        if role.is_some() {
+            app.logout().await;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
