@@ -56,7 +56,7 @@ async fn home(page: Page<'_>, viewer: &Viewer, state: &State<AppState>) -> AppRe
                 .into_iter()
                 .filter(|p| p.row.dd_status != "approved")
                 .collect();
-            let pupils = db::pupils::count_all(pool).await?;
+            let pupils = db::pupils::count(pool, PupilScope::Progressions).await?;
             page.ok(
                 "home/progressions.html.j2",
                 context! { statuses, attention, pupils },

@@ -10,7 +10,21 @@ async fn filters_narrow_the_list_and_keywords_match_prefixes() {
     let app = TestApp::with_demo().await;
     let (status, html) = app.get("/providers").await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains("33 providers found"));
+    assert!(html.contains("33 providers found; showing page 1 of 2"));
+    assert_eq!(html.matches("<li class=\"result\">").count(), 20);
+    let (_, html) = app.get("/providers?page=2").await;
+    assert_eq!(html.matches("<li class=\"result\">").count(), 13);
+    assert!(html.contains("href=\"/providers?page=1\""));
+    let (_, html) = app.get("/providers?page=99").await;
+    assert!(
+        html.contains("showing page 2 of 2"),
+        "past the end shows the last page"
+    );
+    let (_, html) = app.get("/providers?q=school&page=1").await;
+    assert!(
+        !html.contains("Next page") || html.contains("q=school&amp;page=2"),
+        "links keep the filters"
+    );
     let (_, html) = app.get("/providers?q=moto").await;
     assert!(html.contains("1 provider found") && html.contains("Don Valley Motor Skills"));
     let (_, html) = app.get("/providers?place_type=medical").await;

@@ -91,6 +91,7 @@ async fn query_strings_and_path_ids() {
         ("/providers?tier={}", None, true),
         ("/providers?place_type={}", None, true),
         ("/providers?locality={}", None, true),
+        ("/providers?page={}", None, false),
         ("/providers/{}", None, true),
         ("/login?next={}", None, false),
         ("/pupils/{}", Some("school@demo.test"), true),

@@ -185,6 +185,94 @@ const SELECT: &str = "SELECT p.id, p.slug, p.name, p.summary, p.description, p.w
     p.capacity, p.places_free, p.places_free_updated_at, p.qualifications, p.transport, p.days_hours, \
     l.name AS locality_name, p.updated_at FROM providers p LEFT JOIN localities l ON l.id = p.locality_id";
 
+/// Directory filters that SQL applies. Keyword matching happens in Rust (search-index).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ProviderFilter<'a> {
+    pub tier: Option<i64>,
+    pub place_type: Option<&'a str>,
+    pub locality_key: Option<&'a str>,
+}
+
+const FILTER: &str = "WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM provider_tiers t WHERE t.provider_id = p.id AND t.tier = $1)) \
+    AND ($2 IS NULL OR EXISTS (SELECT 1 FROM provider_place_types pt WHERE pt.provider_id = p.id AND pt.place_type_key = $2)) \
+    AND ($3 IS NULL OR l.key = $3)";
+
+#[derive(FromRow)]
+struct TextRow {
+    id: i64,
+    name: String,
+    summary: String,
+    qualifications: String,
+}
+
+/// One page of the directory, by name, and how many providers match in all.
+/// Without keywords the database counts and pages; with keywords the candidates' text is
+/// matched here and only the page's providers are loaded.
+pub async fn search(
+    pool: &Pool,
+    f: ProviderFilter<'_>,
+    query: &search_index::Query,
+    page: usize,
+    per_page: usize,
+) -> Result<(usize, Vec<ProviderView>), sqlx::Error> {
+    let ids: Vec<i64>;
+    let total: usize;
+    if query.is_empty() {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM providers p LEFT JOIN localities l ON l.id = p.locality_id {FILTER}"
+        ))
+        .bind(f.tier)
+        .bind(f.place_type)
+        .bind(f.locality_key)
+        .fetch_one(pool)
+        .await?;
+        total = n as usize;
+        let offset = page_offset(total, page, per_page);
+        ids = sqlx::query_scalar(&format!(
+            "SELECT p.id FROM providers p LEFT JOIN localities l ON l.id = p.locality_id {FILTER} \
+             ORDER BY p.name, p.id LIMIT $4 OFFSET $5"
+        ))
+        .bind(f.tier)
+        .bind(f.place_type)
+        .bind(f.locality_key)
+        .bind(per_page as i64)
+        .bind(offset as i64)
+        .fetch_all(pool)
+        .await?;
+    } else {
+        let rows: Vec<TextRow> = sqlx::query_as(&format!(
+            "SELECT p.id, p.name, p.summary, p.qualifications FROM providers p \
+             LEFT JOIN localities l ON l.id = p.locality_id {FILTER} ORDER BY p.name, p.id"
+        ))
+        .bind(f.tier)
+        .bind(f.place_type)
+        .bind(f.locality_key)
+        .fetch_all(pool)
+        .await?;
+        let matching: Vec<i64> = rows
+            .into_iter()
+            .filter(|r| query.matches(&format!("{} {} {}", r.name, r.summary, r.qualifications)))
+            .map(|r| r.id)
+            .collect();
+        total = matching.len();
+        let offset = page_offset(total, page, per_page);
+        ids = matching.into_iter().skip(offset).take(per_page).collect();
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(p) = by_id(pool, id).await? {
+            out.push(p);
+        }
+    }
+    Ok((total, out))
+}
+
+/// The offset of a 1-based page, clamped to the last page.
+fn page_offset(total: usize, page: usize, per_page: usize) -> usize {
+    let pages = total.div_ceil(per_page).max(1);
+    (page.clamp(1, pages) - 1) * per_page
+}
+
 #[derive(FromRow)]
 struct Tag {
     provider_id: i64,
@@ -239,7 +327,11 @@ async fn attach_tags(
     rows: Vec<ProviderRow>,
     only: Option<i64>,
 ) -> Result<Vec<ProviderView>, sqlx::Error> {
-    let q = |sql: &str| format!("{sql} WHERE ($1 IS NULL OR provider_id = $1) ORDER BY 2");
+    // One provider: filter by id (indexed); all: no filter. No `OR` that would defeat the index.
+    let q = |sql: &str| match only {
+        Some(_) => format!("{sql} WHERE provider_id = $1 ORDER BY 2"),
+        None => format!("{sql} WHERE $1 IS NULL ORDER BY 2"),
+    };
     let tiers: Vec<(i64, i64)> = sqlx::query_as(&q("SELECT provider_id, tier FROM provider_tiers"))
         .bind(only)
         .fetch_all(pool)

@@ -68,45 +68,47 @@ pub async fn insert<'e, E: Executor<'e, Database = Db>>(
     .await
 }
 
-/// The scope as SQL parameters: ($1 school id or NULL, $2 provider flag, $3 all flag).
-/// A provider matches nothing until placements exist.
-fn scope_params(scope: PupilScope) -> (Option<i64>, bool) {
+/// The scope as a SQL predicate over `p` (pupils). Each scope has a predicate of its own, rather
+/// than one with `OR`, so SQLite and PostgreSQL can use the index on the home school.
+/// `$1` is the scope's organisation id when it has one.
+fn scope_sql(scope: PupilScope) -> (&'static str, Option<i64>) {
     match scope {
-        PupilScope::School(id) => (Some(id), false),
-        PupilScope::Provider(_) => (None, false),
-        PupilScope::Progressions => (None, true),
+        PupilScope::School(id) => ("p.home_school_id = $1", Some(id)),
+        // A provider sees the pupils placed with it: none until placements exist.
+        PupilScope::Provider(id) => ("1 = 0 AND $1 IS NOT NULL", Some(id)),
+        PupilScope::Progressions => ("$1 IS NULL", None),
     }
 }
 
 const SELECT: &str =
     "SELECT p.id, p.upn, p.legal_forename, p.legal_surname, p.preferred_name, p.date_of_birth, \
     p.home_school_id, s.name AS home_school_name, p.sen_status, p.looked_after \
-    FROM pupils p JOIN schools s ON s.id = p.home_school_id \
-    WHERE (p.home_school_id = $1 OR $2)";
+    FROM pupils p JOIN schools s ON s.id = p.home_school_id";
 
 pub async fn list(pool: &Pool, scope: PupilScope) -> Result<Vec<PupilRow>, sqlx::Error> {
-    let (school, all) = scope_params(scope);
+    let (pred, org) = scope_sql(scope);
     sqlx::query_as(&format!(
-        "{SELECT} ORDER BY p.legal_surname, p.legal_forename, p.id"
+        "{SELECT} WHERE {pred} ORDER BY p.legal_surname, p.legal_forename, p.id"
     ))
-    .bind(school)
-    .bind(all)
+    .bind(org)
     .fetch_all(pool)
     .await
 }
 
 pub async fn get(pool: &Pool, scope: PupilScope, id: i64) -> Result<Option<PupilRow>, sqlx::Error> {
-    let (school, all) = scope_params(scope);
-    sqlx::query_as(&format!("{SELECT} AND p.id = $3"))
-        .bind(school)
-        .bind(all)
+    let (pred, org) = scope_sql(scope);
+    sqlx::query_as(&format!("{SELECT} WHERE {pred} AND p.id = $2"))
+        .bind(org)
         .bind(id)
         .fetch_optional(pool)
         .await
 }
 
-pub async fn count_all(pool: &Pool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM pupils")
+/// How many pupils the scope can see (counting is not reading pupil data).
+pub async fn count(pool: &Pool, scope: PupilScope) -> Result<i64, sqlx::Error> {
+    let (pred, org) = scope_sql(scope);
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM pupils p WHERE {pred}"))
+        .bind(org)
         .fetch_one(pool)
         .await
 }

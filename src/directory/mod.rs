@@ -2,7 +2,7 @@
 //! (The directory issue replaces the list with the search index.)
 
 use crate::db;
-use crate::db::providers::ProviderView;
+use crate::db::providers::ProviderFilter;
 use crate::domain::{PlaceType, Tier};
 use crate::error::{AppError, AppResult};
 use crate::web::{Page, Reply};
@@ -15,36 +15,19 @@ pub fn routes() -> Vec<Route> {
     routes![list, show]
 }
 
-/// Filters from the query string. Unknown values are reported, not ignored silently.
-struct Filters {
-    query: search_index::Query,
-    tier: Option<Tier>,
-    place_type: Option<PlaceType>,
-    locality: Option<String>,
-}
+/// Results per page of the list.
+pub const PAGE_SIZE: usize = 20;
 
-fn matches(p: &ProviderView, f: &Filters) -> bool {
-    (f.query.is_empty()
-        || f.query.matches(&format!(
-            "{} {} {}",
-            p.row.name, p.row.summary, p.row.qualifications
-        )))
-        && f.tier.is_none_or(|t| p.tiers.contains(&t.number()))
-        && f.place_type
-            .is_none_or(|pt| p.place_types.iter().any(|k| k == pt.key()))
-        && f.locality
-            .as_ref()
-            .is_none_or(|l| p.row.locality_name.as_deref() == Some(l.as_str()))
-}
-
-#[get("/providers?<q>&<tier>&<place_type>&<locality>")]
+#[get("/providers?<q>&<tier>&<place_type>&<locality>&<page>")]
+#[allow(clippy::too_many_arguments)]
 async fn list(
-    page: Page<'_>,
+    view: Page<'_>,
     state: &State<AppState>,
     q: Option<&str>,
     tier: Option<&str>,
     place_type: Option<&str>,
     locality: Option<&str>,
+    page: Option<i64>,
 ) -> AppResult<Reply> {
     let pool = &state.pool;
     let mut errors: Vec<(&str, String)> = Vec::new();
@@ -63,24 +46,34 @@ async fn list(
         let found = localities
             .iter()
             .find(|x| x.key == l)
-            .map(|x| x.name.clone());
+            .map(|x| x.key.as_str());
         if found.is_none() {
             errors.push(("locality", "Choose a locality from the list".into()));
         }
         found
     });
     let query = search_index::Query::parse(q.unwrap_or(""));
-    let filters = Filters {
-        query,
-        tier: tier_f,
-        place_type: pt_f,
-        locality: loc_f,
+    let filter = ProviderFilter {
+        tier: tier_f.map(|t| t.number()),
+        place_type: pt_f.map(|p| p.key()),
+        locality_key: loc_f,
     };
-    let providers: Vec<ProviderView> = db::providers::list(pool)
-        .await?
-        .into_iter()
-        .filter(|p| matches(p, &filters))
-        .collect();
+    let wanted = crate::web::page_number(page) as usize;
+    let (total, providers) = db::providers::search(pool, filter, &query, wanted, PAGE_SIZE).await?;
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page_no = wanted.min(pages);
+    // The filters again, for the pagination links.
+    let keep: Vec<String> = [
+        ("q", q),
+        ("tier", tier),
+        ("place_type", place_type),
+        ("locality", locality),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| {
+        nonempty(v).map(|v| format!("{k}={}", rocket::http::RawStr::new(v).percent_encode()))
+    })
+    .collect();
     let status = if errors.is_empty() {
         Status::Ok
     } else {
@@ -90,11 +83,11 @@ async fn list(
         .into_iter()
         .map(|(field, message)| context! { field, message })
         .collect();
-    page.render(
+    view.render(
         status,
         "directory/list.html.j2",
         context! {
-            providers, errors, localities,
+            providers, errors, localities, total, pages, page_no, filter_query => keep.join("&"),
             place_types => db::reference::place_types(pool).await?,
             selected => context! { q => q.unwrap_or("").chars().take(200).collect::<String>(), tier => tier_f.map(|t| t.number()), place_type => pt_f.map(|p| p.key()),
                                    locality => nonempty(locality) },
@@ -103,10 +96,10 @@ async fn list(
 }
 
 #[get("/providers/<slug>")]
-async fn show(page: Page<'_>, state: &State<AppState>, slug: &str) -> AppResult<Reply> {
+async fn show(view: Page<'_>, state: &State<AppState>, slug: &str) -> AppResult<Reply> {
     let provider = db::providers::by_slug(&state.pool, slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let sites = db::providers::sites(&state.pool, provider.row.id).await?;
-    page.ok("directory/show.html.j2", context! { provider, sites })
+    view.ok("directory/show.html.j2", context! { provider, sites })
 }

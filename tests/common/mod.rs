@@ -2,6 +2,8 @@
 //! fresh PostgreSQL database in the `postgres` build) and its own data directory.
 #![allow(dead_code)]
 
+pub mod http;
+
 use apdir::config::Config;
 use apdir::db::{self, Pool};
 use rocket::http::{ContentType, Header, Status};
