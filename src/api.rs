@@ -49,13 +49,14 @@ async fn localities(state: &State<AppState>) -> AppResult<Json<Value>> {
 }
 
 /// The caller's pupils: the same scoped query as the pages, and audited the same way.
-#[get("/pupils")]
+#[get("/pupils?<page>")]
 async fn pupils(
     reader: PupilReader<'_>,
     actor: Actor,
     state: &State<AppState>,
+    page: Option<i64>,
 ) -> AppResult<Json<Value>> {
-    let rows = db::pupils::list(&state.pool, reader.scope).await?;
+    let (rows, total, page_no, pages) = crate::pupils::page_of(state, reader.scope, page).await?;
     db::audit::record(
         &state.pool,
         &actor.entry(
@@ -66,7 +67,9 @@ async fn pupils(
         ),
     )
     .await?;
-    Ok(Json(json!({ "pupils": rows, "count": rows.len() })))
+    Ok(Json(
+        json!({ "pupils": rows, "count": rows.len(), "total": total, "page": page_no, "pages": pages }),
+    ))
 }
 
 #[get("/pupils/<id>")]

@@ -35,9 +35,7 @@ async fn home(page: Page<'_>, viewer: &Viewer, state: &State<AppState>) -> AppRe
                 .await?
                 .ok_or(AppError::NotFound)?;
             // Counting is not reading pupil data; the list page is audited.
-            let pupils = db::pupils::list(pool, PupilScope::School(school_id))
-                .await?
-                .len();
+            let pupils = db::pupils::count(pool, PupilScope::School(school_id)).await?;
             page.ok("home/school.html.j2", context! { school, pupils })
         }
         Role::Provider => {

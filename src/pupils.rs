@@ -12,14 +12,31 @@ pub fn routes() -> Vec<Route> {
     routes![list, show]
 }
 
-#[get("/pupils")]
+/// Pupils per page, in the pages and the API.
+pub const PAGE_SIZE: i64 = 50;
+
+/// The page's rows, the total and the page count, for any pupil list.
+pub async fn page_of(
+    state: &AppState,
+    scope: db::pupils::PupilScope,
+    page: Option<i64>,
+) -> AppResult<(Vec<db::pupils::PupilRow>, i64, i64, i64)> {
+    let total = db::pupils::count(&state.pool, scope).await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page_no = crate::web::page_number(page).min(pages);
+    let rows = db::pupils::list(&state.pool, scope, PAGE_SIZE, (page_no - 1) * PAGE_SIZE).await?;
+    Ok((rows, total, page_no, pages))
+}
+
+#[get("/pupils?<page>")]
 async fn list(
-    page: Page<'_>,
+    view: Page<'_>,
     reader: PupilReader<'_>,
     actor: Actor,
     state: &State<AppState>,
+    page: Option<i64>,
 ) -> AppResult<Reply> {
-    let pupils = db::pupils::list(&state.pool, reader.scope).await?;
+    let (pupils, total, page_no, pages) = page_of(state, reader.scope, page).await?;
     db::audit::record(
         &state.pool,
         &actor.entry(
@@ -30,9 +47,9 @@ async fn list(
         ),
     )
     .await?;
-    page.ok(
+    view.ok(
         "pupils/list.html.j2",
-        context! { pupils, role => reader.user.role.key() },
+        context! { pupils, total, page_no, pages, role => reader.user.role.key() },
     )
 }
 

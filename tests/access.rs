@@ -115,9 +115,20 @@ async fn a_provider_sees_no_pupils_until_placements_exist_and_progressions_sees_
     app.logout().await;
 
     app.login("progressions@demo.test").await;
-    let (_, html) = app.get("/pupils").await;
+    // Progressions sees every pupil, 50 to a page.
     let total = app.count("SELECT COUNT(*) FROM pupils").await;
-    assert_eq!(html.matches("<a href=\"/pupils/").count() as i64, total);
+    let pages = (total + 49) / 50;
+    let mut seen = 0;
+    for page in 1..=pages {
+        let (_, html) = app.get(&format!("/pupils?page={page}")).await;
+        seen += html.matches("<a href=\"/pupils/").count() as i64;
+    }
+    assert_eq!(seen, total);
+    let (_, body) = app.get("/api/v1/pupils?page=2").await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["total"].as_i64(), Some(total));
+    assert_eq!(v["page"].as_i64(), Some(2));
+    assert_eq!(v["count"].as_i64(), Some(50));
     assert_eq!(app.get(&format!("/pupils/{any_pupil}")).await.0, Status::Ok);
 }
 

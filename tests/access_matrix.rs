@@ -480,9 +480,10 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
             if status == Status::Ok {
                 match r.pupils {
                     PupilCheck::List => {
+                        // Lists come 50 to a page: the first page holds the first 50 allowed.
                         let seen = upns_in(&body, &f.all_upns);
                         let allowed = visible(&f, *role);
-                        if seen != allowed {
+                        if !seen.is_subset(&allowed) || seen.len() != allowed.len().min(50) {
                             failures.push(format!(
                                 "{who} {path}: saw {} pupils, may see {}; extra: {:?}",
                                 seen.len(),

@@ -95,6 +95,8 @@ async fn query_strings_and_path_ids() {
         ("/providers/{}", None, true),
         ("/login?next={}", None, false),
         ("/pupils/{}", Some("school@demo.test"), true),
+        ("/pupils?page={}", Some("school@demo.test"), false),
+        ("/api/v1/pupils?page={}", Some("school@demo.test"), false),
         ("/api/v1/pupils/{}", Some("school@demo.test"), true),
         ("/admin/audit?entity={}", Some("admin@demo.test"), true),
         ("/admin/audit?page={}", Some("admin@demo.test"), false),

@@ -85,12 +85,20 @@ const SELECT: &str =
     p.home_school_id, s.name AS home_school_name, p.sen_status, p.looked_after \
     FROM pupils p JOIN schools s ON s.id = p.home_school_id";
 
-pub async fn list(pool: &Pool, scope: PupilScope) -> Result<Vec<PupilRow>, sqlx::Error> {
+/// One page of the pupils the scope can see, by surname.
+pub async fn list(
+    pool: &Pool,
+    scope: PupilScope,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<PupilRow>, sqlx::Error> {
     let (pred, org) = scope_sql(scope);
     sqlx::query_as(&format!(
-        "{SELECT} WHERE {pred} ORDER BY p.legal_surname, p.legal_forename, p.id"
+        "{SELECT} WHERE {pred} ORDER BY p.legal_surname, p.legal_forename, p.id LIMIT $2 OFFSET $3"
     ))
     .bind(org)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(pool)
     .await
 }
