@@ -147,7 +147,7 @@ async fn main() {
     sign_in(&progressions, "bench-progressions@bench.test").await;
     time(
         &progressions,
-        "GET /api/v1/pupils as Progressions (every pupil)",
+        "GET /api/v1/pupils as Progressions (page 1 of every pupil)",
         5,
         &get("/api/v1/pupils"),
         b,

@@ -258,13 +258,7 @@ pub async fn search(
         let offset = page_offset(total, page, per_page);
         ids = matching.into_iter().skip(offset).take(per_page).collect();
     }
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(p) = by_id(pool, id).await? {
-            out.push(p);
-        }
-    }
-    Ok((total, out))
+    Ok((total, by_ids(pool, &ids).await?))
 }
 
 /// The offset of a 1-based page, clamped to the last page.
@@ -295,7 +289,7 @@ pub async fn by_slug(pool: &Pool, slug: &str) -> Result<Option<ProviderView>, sq
     match row {
         Some(r) => {
             let id = r.id;
-            Ok(attach_tags(pool, vec![r], Some(id)).await?.pop())
+            Ok(attach_tags(pool, vec![r], Some(&[id])).await?.pop())
         }
         None => Ok(None),
     }
@@ -307,9 +301,24 @@ pub async fn by_id(pool: &Pool, id: i64) -> Result<Option<ProviderView>, sqlx::E
         .fetch_optional(pool)
         .await?;
     match row {
-        Some(r) => Ok(attach_tags(pool, vec![r], Some(id)).await?.pop()),
+        Some(r) => Ok(attach_tags(pool, vec![r], Some(&[id])).await?.pop()),
         None => Ok(None),
     }
+}
+
+/// These providers, in the order given.
+pub async fn by_ids(pool: &Pool, ids: &[i64]) -> Result<Vec<ProviderView>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{SELECT} WHERE p.id IN ({})", placeholders(ids.len()));
+    let mut q = sqlx::query_as::<_, ProviderRow>(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let mut rows = q.fetch_all(pool).await?;
+    rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
+    attach_tags(pool, rows, Some(ids)).await
 }
 
 pub async fn sites(pool: &Pool, provider_id: i64) -> Result<Vec<SiteRow>, sqlx::Error> {
@@ -322,35 +331,45 @@ pub async fn sites(pool: &Pool, provider_id: i64) -> Result<Vec<SiteRow>, sqlx::
     .await
 }
 
+/// `$1, $2, ...` for an `IN` list of `n` bound values.
+fn placeholders(n: usize) -> String {
+    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Attaches tiers, place types, key stages and needs: four queries whatever the number of rows.
+/// `ids` narrows the tag queries to those providers (an indexed `IN` list); `None` reads all.
 async fn attach_tags(
     pool: &Pool,
     rows: Vec<ProviderRow>,
-    only: Option<i64>,
+    ids: Option<&[i64]>,
 ) -> Result<Vec<ProviderView>, sqlx::Error> {
-    // One provider: filter by id (indexed); all: no filter. No `OR` that would defeat the index.
-    let q = |sql: &str| match only {
-        Some(_) => format!("{sql} WHERE provider_id = $1 ORDER BY 2"),
-        None => format!("{sql} WHERE $1 IS NULL ORDER BY 2"),
+    let filter = match ids {
+        Some(ids) if ids.is_empty() => return Ok(Vec::new()),
+        Some(ids) => format!("WHERE provider_id IN ({})", placeholders(ids.len())),
+        None => String::new(),
     };
-    let tiers: Vec<(i64, i64)> = sqlx::query_as(&q("SELECT provider_id, tier FROM provider_tiers"))
-        .bind(only)
-        .fetch_all(pool)
-        .await?;
-    let fetch = |sql: String| async move {
-        sqlx::query_as::<_, Tag>(&sql)
-            .bind(only)
-            .fetch_all(pool)
-            .await
+    let all_ids = ids.unwrap_or(&[]);
+    let tiers: Vec<(i64, i64)> = {
+        let sql = format!("SELECT provider_id, tier FROM provider_tiers {filter} ORDER BY 2");
+        let mut q = sqlx::query_as(&sql);
+        for id in all_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(pool).await?
     };
-    let place_types = fetch(q(
-        "SELECT provider_id, place_type_key AS key FROM provider_place_types",
-    ))
-    .await?;
-    let key_stages = fetch(q(
-        "SELECT provider_id, key_stage_key AS key FROM provider_key_stages",
-    ))
-    .await?;
-    let needs = fetch(q("SELECT provider_id, need_key AS key FROM provider_needs")).await?;
+    let fetch = |select: &'static str| {
+        let sql = format!("{select} {filter} ORDER BY 2");
+        async move {
+            let mut q = sqlx::query_as::<_, Tag>(&sql);
+            for id in all_ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await
+        }
+    };
+    let place_types = fetch("SELECT provider_id, place_type_key AS key FROM provider_place_types").await?;
+    let key_stages = fetch("SELECT provider_id, key_stage_key AS key FROM provider_key_stages").await?;
+    let needs = fetch("SELECT provider_id, need_key AS key FROM provider_needs").await?;
     let pick = |tags: &[Tag], id: i64| -> Vec<String> {
         tags.iter()
             .filter(|t| t.provider_id == id)
