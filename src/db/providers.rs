@@ -333,7 +333,10 @@ pub async fn sites(pool: &Pool, provider_id: i64) -> Result<Vec<SiteRow>, sqlx::
 
 /// `$1, $2, ...` for an `IN` list of `n` bound values.
 fn placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Attaches tiers, place types, key stages and needs: four queries whatever the number of rows.
@@ -367,8 +370,10 @@ async fn attach_tags(
             q.fetch_all(pool).await
         }
     };
-    let place_types = fetch("SELECT provider_id, place_type_key AS key FROM provider_place_types").await?;
-    let key_stages = fetch("SELECT provider_id, key_stage_key AS key FROM provider_key_stages").await?;
+    let place_types =
+        fetch("SELECT provider_id, place_type_key AS key FROM provider_place_types").await?;
+    let key_stages =
+        fetch("SELECT provider_id, key_stage_key AS key FROM provider_key_stages").await?;
     let needs = fetch("SELECT provider_id, need_key AS key FROM provider_needs").await?;
     let pick = |tags: &[Tag], id: i64| -> Vec<String> {
         tags.iter()
