@@ -2,7 +2,7 @@
 
 use crate::auth::guards::{Actor, PupilReader, SignedIn};
 use crate::db;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::AppState;
 use rocket::serde::json::{json, Json, Value};
 use rocket::{get, routes, Route, State};
@@ -56,20 +56,10 @@ async fn pupils(
     state: &State<AppState>,
     page: Option<i64>,
 ) -> AppResult<Json<Value>> {
-    let (rows, total, page_no, pages) = crate::pupils::page_of(state, reader.scope, page).await?;
-    db::audit::record(
-        &state.pool,
-        &actor.entry(
-            "view_list",
-            "pupil",
-            None,
-            format!("{} pupils listed (API)", rows.len()),
-        ),
-    )
-    .await?;
-    Ok(Json(
-        json!({ "pupils": rows, "count": rows.len(), "total": total, "page": page_no, "pages": pages }),
-    ))
+    let p = crate::pupils::read_page(state, &reader, &actor, page, "API").await?;
+    Ok(Json(json!({
+        "count": p.pupils.len(), "total": p.total, "page": p.page, "pages": p.pages, "pupils": p.pupils,
+    })))
 }
 
 #[get("/pupils/<id>")]
@@ -79,13 +69,6 @@ async fn pupil(
     state: &State<AppState>,
     id: i64,
 ) -> AppResult<Json<Value>> {
-    let row = db::pupils::get(&state.pool, reader.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    db::audit::record(
-        &state.pool,
-        &actor.entry("view", "pupil", Some(id.to_string()), "API"),
-    )
-    .await?;
+    let row = crate::pupils::read_one(state, &reader, &actor, id, "API").await?;
     Ok(Json(json!({ "pupil": row })))
 }

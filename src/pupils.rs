@@ -15,17 +15,61 @@ pub fn routes() -> Vec<Route> {
 /// Pupils per page, in the pages and the API.
 pub const PAGE_SIZE: i64 = 50;
 
-/// The page's rows, the total and the page count, for any pupil list.
-pub async fn page_of(
+/// One page of the pupils a reader may see.
+#[derive(serde::Serialize)]
+pub struct PupilPage {
+    pub pupils: Vec<db::pupils::PupilRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// Reads a page of pupils in the reader's scope and audits the read. Pages and API share it,
+/// so a read can never skip its audit row. `via` tells the audit log which door was used.
+pub async fn read_page(
     state: &AppState,
-    scope: db::pupils::PupilScope,
+    reader: &PupilReader<'_>,
+    actor: &Actor,
     page: Option<i64>,
-) -> AppResult<(Vec<db::pupils::PupilRow>, i64, i64, i64)> {
+    via: &str,
+) -> AppResult<PupilPage> {
+    let scope = reader.scope;
     let total = db::pupils::count(&state.pool, scope).await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page_no = crate::web::page_number(page).min(pages);
-    let rows = db::pupils::list(&state.pool, scope, PAGE_SIZE, (page_no - 1) * PAGE_SIZE).await?;
-    Ok((rows, total, page_no, pages))
+    let pupils = db::pupils::list(&state.pool, scope, PAGE_SIZE, (page_no - 1) * PAGE_SIZE).await?;
+    let detail = format!("{} pupils listed ({via})", pupils.len());
+    db::audit::record(
+        &state.pool,
+        &actor.entry("view_list", "pupil", None, detail),
+    )
+    .await?;
+    Ok(PupilPage {
+        pupils,
+        total,
+        page: page_no,
+        pages,
+    })
+}
+
+/// Reads one pupil in the reader's scope and audits the read. Out of scope and missing look the
+/// same (404), so a record's existence is not disclosed.
+pub async fn read_one(
+    state: &AppState,
+    reader: &PupilReader<'_>,
+    actor: &Actor,
+    id: i64,
+    via: &str,
+) -> AppResult<db::pupils::PupilRow> {
+    let pupil = db::pupils::get(&state.pool, reader.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    db::audit::record(
+        &state.pool,
+        &actor.entry("view", "pupil", Some(id.to_string()), via),
+    )
+    .await?;
+    Ok(pupil)
 }
 
 #[get("/pupils?<page>")]
@@ -36,20 +80,11 @@ async fn list(
     state: &State<AppState>,
     page: Option<i64>,
 ) -> AppResult<Reply> {
-    let (pupils, total, page_no, pages) = page_of(state, reader.scope, page).await?;
-    db::audit::record(
-        &state.pool,
-        &actor.entry(
-            "view_list",
-            "pupil",
-            None,
-            format!("{} pupils listed", pupils.len()),
-        ),
-    )
-    .await?;
+    let p = read_page(state, &reader, &actor, page, "page").await?;
     view.ok(
         "pupils/list.html.j2",
-        context! { pupils, total, page_no, pages, role => reader.user.role.key() },
+        context! { pupils => p.pupils, total => p.total, page_no => p.page, pages => p.pages,
+        role => reader.user.role.key() },
     )
 }
 
@@ -61,14 +96,6 @@ async fn show(
     state: &State<AppState>,
     id: i64,
 ) -> AppResult<Reply> {
-    // Out of scope and missing look the same: a 404 does not disclose that a pupil exists.
-    let pupil = db::pupils::get(&state.pool, reader.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    db::audit::record(
-        &state.pool,
-        &actor.entry("view", "pupil", Some(id.to_string()), ""),
-    )
-    .await?;
+    let pupil = read_one(state, &reader, &actor, id, "page").await?;
     page.ok("pupils/show.html.j2", context! { pupil })
 }

@@ -28,12 +28,7 @@ async fn every_mounted_route_is_in_the_browser_page_list() {
         );
         assert!(listed.insert(route.clone()), "{route} is listed twice");
     }
-    let mounted: BTreeSet<String> = app
-        .client
-        .rocket()
-        .routes()
-        .map(|r| format!("{} {}", r.method, r.uri.path()))
-        .collect();
+    let mounted = app.mounted_routes();
     let missing: Vec<_> = mounted.difference(&listed).collect();
     assert!(
         missing.is_empty(),

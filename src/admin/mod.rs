@@ -99,15 +99,9 @@ async fn create_user(
     let mut err = |field: &'static str, message: String| errors.push(FieldError { field, message });
 
     let email = Email::parse(&f.email).map_err(|e| err("email", e.0)).ok();
-    let name = f.display_name.trim();
-    if name.is_empty() {
-        err("display_name", "Enter the person's name".into());
-    } else if name.chars().count() > 120 {
-        err(
-            "display_name",
-            "Name must be 120 characters or fewer".into(),
-        );
-    }
+    let name = crate::domain::text::single_line(&f.display_name, "the person's name", 120)
+        .map_err(|e| err("display_name", e.0))
+        .ok();
     let role = Role::parse(&f.role).map_err(|e| err("role", e.0)).ok();
     let mut school_id = None;
     let mut provider_id = None;
@@ -134,7 +128,7 @@ async fn create_user(
     if let Err(e) = password::check_policy(&f.password, &f.email) {
         err("password", e.0);
     }
-    let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
+    let (Some(email), Some(name), Some(role), true) = (email, name, role, errors.is_empty()) else {
         return render_users(
             &page,
             state,
@@ -152,7 +146,7 @@ async fn create_user(
     let mut tx = pool.begin().await?;
     let new = db::users::NewUser {
         email: &email,
-        display_name: name,
+        display_name: &name,
         password_hash: &hash,
         role,
         school_id,
@@ -280,15 +274,12 @@ pub async fn create_admin(
     pw: &str,
 ) -> Result<i64, String> {
     let email = Email::parse(email).map_err(|e| e.0)?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
-        return Err("Name must be 1 to 120 characters".into());
-    }
+    let name = crate::domain::text::single_line(name, "the name", 120).map_err(|e| e.0)?;
     password::check_policy(pw, email.as_str()).map_err(|e| e.0)?;
     let hash = password::hash_async(pw.to_string()).await?;
     let new = db::users::NewUser {
         email: &email,
-        display_name: name,
+        display_name: &name,
         password_hash: &hash,
         role: Role::Admin,
         school_id: None,

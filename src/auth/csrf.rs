@@ -126,6 +126,13 @@ impl<'r, T: for<'a> FromForm<'a> + Send + 'static> FromData<'r> for CsrfForm<T> 
             Ok(_) => return fail(Status::PayloadTooLarge, "What you sent is too large."),
             Err(_) => return fail(Status::BadRequest, "The form could not be read."),
         };
+        // No form field ever needs a NUL, and PostgreSQL refuses them in text.
+        if body.contains('\0') || body.to_ascii_lowercase().contains("%00") {
+            return fail(
+                Status::BadRequest,
+                "The form contains characters that are not allowed. Remove them and try again.",
+            );
+        }
         let sent = Form::<TokenField>::parse_encoded(rocket::http::RawStr::new(&body))
             .ok()
             .and_then(|t| t.csrf_token);

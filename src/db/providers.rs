@@ -347,7 +347,7 @@ async fn attach_tags(
     ids: Option<&[i64]>,
 ) -> Result<Vec<ProviderView>, sqlx::Error> {
     let filter = match ids {
-        Some(ids) if ids.is_empty() => return Ok(Vec::new()),
+        Some([]) => return Ok(Vec::new()),
         Some(ids) => format!("WHERE provider_id IN ({})", placeholders(ids.len())),
         None => String::new(),
     };

@@ -97,6 +97,9 @@ async fn list(
 
 #[get("/providers/<slug>")]
 async fn show(view: Page<'_>, state: &State<AppState>, slug: &str) -> AppResult<Reply> {
+    if !crate::domain::text::is_slug(slug) {
+        return Err(AppError::NotFound);
+    }
     let provider = db::providers::by_slug(&state.pool, slug)
         .await?
         .ok_or(AppError::NotFound)?;

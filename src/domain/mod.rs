@@ -7,6 +7,7 @@ mod locality;
 mod place_type;
 mod postcode;
 mod role;
+pub mod text;
 mod tier;
 
 pub use email::Email;

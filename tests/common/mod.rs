@@ -185,6 +185,15 @@ impl TestApp {
             .expect(sql)
     }
 
+    /// Every mounted route as `METHOD /path`, for tests that must cover them all.
+    pub fn mounted_routes(&self) -> std::collections::BTreeSet<String> {
+        self.client
+            .rocket()
+            .routes()
+            .map(|r| format!("{} {}", r.method, r.uri.path()))
+            .collect()
+    }
+
     pub async fn audit_count(&self, action: &str) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
             .bind(action)
