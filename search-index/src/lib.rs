@@ -1,131 +1,128 @@
-//! Search over the AP directory. This crate knows nothing of SQL or HTTP.
+//! Search over the AP directory. This crate knows nothing of SQL or HTTP: the app hands it
+//! `ProviderDoc`s (derived from the database) and asks it `SearchRequest`s.
 //!
-//! Today it holds the text analysis the directory's keyword filter uses: folding case and
-//! accents, splitting into terms and matching query terms as prefixes. The directory issue adds
-//! the tantivy index (one writer task, facets, geo and typo tolerance) behind the same terms.
+//! - Text: tantivy over name (boosted), summary, description, qualifications, place types and
+//!   needs, with English stemming and accent folding. Each query word must match; a word of 5+
+//!   letters also matches one edit away (a typo), scored below an exact match.
+//! - Filters, facets and distance: an in-memory column per provider (bit sets for tiers, place
+//!   types, key stages and needs; the locality; site coordinates), kept in step with the index by
+//!   the single writer thread. One pass over the candidates gives the hits and drill-sideways
+//!   facet counts (a facet's counts ignore that facet's own selection).
+//! - One writer thread owns the `IndexWriter`, fed by a channel; each batch is committed and the
+//!   reader reloaded, so changes show within a second. A schema version file makes an index of
+//!   an older version (or a corrupt one) be rebuilt from the documents the app supplies.
 
-/// Lower-cases, folds common Latin accents and splits on anything that is not a letter or digit.
-pub fn terms(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for c in text.chars() {
-        for f in fold(c) {
-            if f.is_alphanumeric() {
-                cur.extend(f.to_lowercase());
-            } else if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
+mod columns;
+mod engine;
+pub mod geo;
+pub mod text;
+
+pub use engine::{Error, Index, OpenState, SCHEMA_VERSION};
+pub use text::{terms, Query, MAX_TERMS, MAX_TERM_LEN};
+
+use std::collections::BTreeMap;
+
+/// A provider as the index sees it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProviderDoc {
+    pub id: i64,
+    pub name: String,
+    pub summary: String,
+    pub description: String,
+    pub qualifications: String,
+    /// Keys from the taxonomies: tiers "1".."3", place types, key stages "KS1".., need codes.
+    pub tiers: Vec<String>,
+    pub place_types: Vec<String>,
+    /// Display names of the place types and needs, searched as text.
+    pub place_type_names: Vec<String>,
+    pub key_stages: Vec<String>,
+    pub needs: Vec<String>,
+    pub need_names: Vec<String>,
+    pub locality: String,
+    pub registration: String,
+    pub on_framework: bool,
+    /// Due diligence allows new placements (approved or expiring).
+    pub dd_approved: bool,
+    pub places_free: i64,
+    /// Site coordinates (latitude, longitude).
+    pub sites: Vec<(f64, f64)>,
+}
+
+/// The facets, in the order pages show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Facet {
+    Tier,
+    Locality,
+    PlaceType,
+    KeyStage,
+    Need,
+}
+
+impl Facet {
+    pub const ALL: [Facet; 5] = [
+        Facet::Tier,
+        Facet::Locality,
+        Facet::PlaceType,
+        Facet::KeyStage,
+        Facet::Need,
+    ];
+    pub fn key(self) -> &'static str {
+        match self {
+            Facet::Tier => "tier",
+            Facet::Locality => "locality",
+            Facet::PlaceType => "place_type",
+            Facet::KeyStage => "key_stage",
+            Facet::Need => "need",
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
 }
 
-/// Folds an accented Latin letter to its base letter(s); other characters pass through.
-fn fold(c: char) -> std::vec::IntoIter<char> {
-    let s: &str = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
-        'ç' | 'Ç' => "c",
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => "e",
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
-        'ñ' | 'Ñ' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => "o",
-        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "u",
-        'ý' | 'ÿ' | 'Ý' => "y",
-        'æ' | 'Æ' => "ae",
-        'œ' | 'Œ' => "oe",
-        'ß' => "ss",
-        '\'' | '’' => "",
-        _ => return vec![c].into_iter(),
-    };
-    s.chars().collect::<Vec<_>>().into_iter()
+/// Filters: values of one filter are OR'ed, different filters AND'ed. Empty means "any".
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub tiers: Vec<String>,
+    pub localities: Vec<String>,
+    pub place_types: Vec<String>,
+    pub key_stages: Vec<String>,
+    pub needs: Vec<String>,
+    pub registrations: Vec<String>,
+    pub on_framework: Option<bool>,
+    pub dd_approved: Option<bool>,
+    pub has_places: Option<bool>,
 }
 
-/// A parsed keyword query: its terms, at most `MAX_TERMS` of at most `MAX_TERM_LEN` characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Query {
-    terms: Vec<String>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Text score (blended with distance when a point is given); by name without text.
+    #[default]
+    Relevance,
+    Distance,
+    Name,
 }
 
-pub const MAX_TERMS: usize = 12;
-pub const MAX_TERM_LEN: usize = 40;
-
-impl Query {
-    /// Never fails: whatever people type becomes a (possibly empty) query.
-    pub fn parse(input: &str) -> Query {
-        let mut terms: Vec<String> = terms(input)
-            .into_iter()
-            .map(|t| t.chars().take(MAX_TERM_LEN).collect())
-            .collect();
-        terms.dedup();
-        terms.truncate(MAX_TERMS);
-        Query { terms }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
-    }
-
-    pub fn terms(&self) -> &[String] {
-        &self.terms
-    }
-
-    /// Every query term is a prefix of some term of the document ("moto" finds "motor").
-    pub fn matches(&self, document: &str) -> bool {
-        let doc = terms(document);
-        self.terms
-            .iter()
-            .all(|q| doc.iter().any(|d| d.starts_with(q.as_str())))
-    }
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub text: String,
+    pub filters: Filters,
+    /// (latitude, longitude) to measure distance from.
+    pub near: Option<(f64, f64)>,
+    pub radius_km: Option<f64>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub id: i64,
+    pub score: f32,
+    pub distance_km: Option<f64>,
+}
 
-    #[test]
-    fn terms_fold_case_accents_and_punctuation() {
-        assert_eq!(
-            terms("Café-Learning, KS4!"),
-            vec!["cafe", "learning", "ks4"]
-        );
-        assert_eq!(terms("St Mary's"), vec!["st", "marys"]);
-        assert_eq!(terms("  "), Vec::<String>::new());
-    }
-
-    #[test]
-    fn query_matches_all_terms_as_prefixes() {
-        let q = Query::parse("moto don");
-        assert!(q.matches("Don Valley Motor Skills"));
-        assert!(!q.matches("Don Valley Learning"));
-        assert!(
-            Query::parse("").matches("anything"),
-            "the empty query matches everything"
-        );
-    }
-
-    proptest::proptest! {
-        /// Any input parses, within bounds, and a document always matches its own terms.
-        #[test]
-        fn parse_is_total_and_bounded(s in "\\PC{0,200}") {
-            let q = Query::parse(&s);
-            proptest::prop_assert!(q.terms().len() <= MAX_TERMS);
-            proptest::prop_assert!(q.terms().iter().all(|t| !t.is_empty() && t.chars().count() <= MAX_TERM_LEN));
-            let short: String = s.chars().take(MAX_TERMS * 2).collect();
-            let q = Query::parse(&short);
-            if q.terms().len() < MAX_TERMS {
-                proptest::prop_assert!(q.matches(&short));
-            }
-        }
-    }
-
-    #[test]
-    fn hostile_input_is_bounded() {
-        let long = "a".repeat(10_000);
-        let q = Query::parse(&format!("{long} ' OR 1=1 -- <script> {}", "x ".repeat(100)));
-        assert!(q.terms().len() <= MAX_TERMS);
-        assert!(q.terms().iter().all(|t| t.chars().count() <= MAX_TERM_LEN));
-    }
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Per facet, value → number of providers (drill-sideways).
+    pub facets: BTreeMap<Facet, BTreeMap<String, u32>>,
 }
