@@ -1,14 +1,17 @@
 //! The JSON API under `/api/v1`. Errors are `{"error": {"code", "message"}}` (see web::render_error).
 
 use crate::auth::guards::{Actor, PupilReader, SignedIn};
+use crate::auth::session::Viewer;
 use crate::db;
-use crate::error::AppResult;
+use crate::directory::index::Search;
+use crate::directory::search::{self as directory_search, SearchQuery, Vocabulary};
+use crate::error::{AppError, AppResult};
 use crate::AppState;
 use rocket::serde::json::{json, Json, Value};
 use rocket::{get, routes, Route, State};
 
 pub fn routes() -> Vec<Route> {
-    routes![me, providers, localities, pupils, pupil]
+    routes![me, providers, provider, localities, pupils, pupil]
 }
 
 #[get("/me")]
@@ -20,25 +23,91 @@ fn me(user: SignedIn<'_>) -> Json<Value> {
     }))
 }
 
-/// Public fields only: no due-diligence reasons or contacts beyond the published ones.
-#[get("/providers")]
-async fn providers(state: &State<AppState>) -> AppResult<Json<Value>> {
-    let list = db::providers::list(&state.pool).await?;
-    let items: Vec<Value> = list
+/// The public fields of a provider in search results.
+fn result_json(p: &db::providers::ProviderView, distance_km: Option<f64>) -> Value {
+    let mut v = json!({
+        "id": p.row.id, "name": p.row.name, "summary": p.row.summary, "tiers": p.tiers,
+        "place_types": p.place_types, "locality": p.row.locality_name, "key_stages": p.key_stages,
+        "needs": p.needs, "registration": p.row.registration, "due_diligence": p.row.dd_status,
+        "capacity": p.row.capacity, "places_free": p.row.places_free,
+        "url": format!("/providers/{}", p.row.slug),
+    });
+    if let (Some(d), Some(map)) = (distance_km, v.as_object_mut()) {
+        map.insert("distance_km".into(), json!(d));
+    }
+    v
+}
+
+/// Directory search. Public; no due-diligence reasons, evidence or pupil data.
+#[get("/providers?<query..>")]
+async fn providers(
+    viewer: &Viewer,
+    state: &State<AppState>,
+    search: &State<Search>,
+    query: SearchQuery,
+) -> AppResult<Json<Value>> {
+    let pool = &state.pool;
+    let localities = db::reference::localities(pool).await?;
+    let key_stages = db::reference::key_stages(pool).await?;
+    let needs = db::reference::needs(pool).await?;
+    let vocab = Vocabulary {
+        localities: &localities,
+        key_stages: &key_stages,
+        needs: &needs,
+    };
+    let near = crate::directory::default_near(viewer, state).await?;
+    let parsed = directory_search::parse(&query, &vocab, near, 100, 20).map_err(|errors| {
+        let msg: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        AppError::BadRequest(msg.join("; "))
+    })?;
+    let (results, rows) = crate::directory::run(state, search, &parsed).await?;
+    let facets: serde_json::Map<String, Value> = results
+        .facets
         .iter()
-        .map(|p| {
-            json!({
-                "slug": p.row.slug, "name": p.row.name, "summary": p.row.summary,
-                "registration": p.row.registration, "urn": p.row.urn, "ukprn": p.row.ukprn,
-                "locality": p.row.locality_name, "tiers": p.tiers, "place_types": p.place_types,
-                "key_stages": p.key_stages, "needs": p.needs, "capacity": p.row.capacity,
-                "places_free": p.row.places_free, "due_diligence": p.row.dd_status,
-                "on_framework": p.row.on_framework, "website": p.row.website,
-                "updated_at": p.row.updated_at,
-            })
-        })
+        .map(|(f, counts)| (f.key().to_string(), json!(counts)))
         .collect();
-    Ok(Json(json!({ "providers": items, "count": items.len() })))
+    Ok(Json(json!({
+        "total": results.total, "page": parsed.page, "per_page": parsed.per_page,
+        "results": rows.iter().map(|r| result_json(&r.provider, r.distance_km)).collect::<Vec<_>>(),
+        "facets": facets,
+    })))
+}
+
+/// A provider's public profile.
+#[get("/providers/<id>")]
+async fn provider(state: &State<AppState>, id: i64) -> AppResult<Json<Value>> {
+    let p = db::providers::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sites = db::providers::sites(&state.pool, id).await?;
+    let mut v = result_json(&p, None);
+    if let Some(map) = v.as_object_mut() {
+        for (k, val) in [
+            ("description", json!(p.row.description)),
+            ("qualifications", json!(p.row.qualifications)),
+            ("website", json!(p.row.website)),
+            ("email", json!(p.row.email)),
+            ("phone", json!(p.row.phone)),
+            ("urn", json!(p.row.urn)),
+            ("ukprn", json!(p.row.ukprn)),
+            ("ofsted_grade", json!(p.row.ofsted_grade)),
+            ("on_framework", json!(p.row.on_framework)),
+            ("days_hours", json!(p.row.days_hours)),
+            ("transport", json!(p.row.transport)),
+            (
+                "places_free_updated_at",
+                json!(p.row.places_free_updated_at),
+            ),
+            ("updated_at", json!(p.row.updated_at)),
+            ("sites", json!(sites)),
+        ] {
+            map.insert(k.into(), val);
+        }
+    }
+    Ok(Json(v))
 }
 
 #[get("/localities")]

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod directory;
 pub mod domain;
 pub mod error;
+pub mod geo;
 pub mod home;
 pub mod pages;
 pub mod pupils;
@@ -57,4 +58,36 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
         .mount("/", rocket::routes![web::static_file])
         .mount("/api/v1", api::routes())
         .register("/", web::catchers::catchers())
+        // The search index is derived from SQL: opened (or rebuilt) before the server starts.
+        .attach(rocket::fairing::AdHoc::try_on_ignite(
+            "search index",
+            |rocket| async move {
+                let Some(state) = rocket.state::<AppState>() else {
+                    return Err(rocket);
+                };
+                match directory::index::open(&state.pool, &state.config.data_dir).await {
+                    Ok(search) => {
+                        let sync = (state.pool.clone(), search.clone());
+                        Ok(rocket
+                            .manage(search)
+                            .attach(rocket::fairing::AdHoc::on_liftoff(
+                                "search index sync",
+                                move |_| {
+                                    Box::pin(async move {
+                                        directory::index::spawn_sync(
+                                            sync.0,
+                                            sync.1,
+                                            std::time::Duration::from_secs(5),
+                                        );
+                                    })
+                                },
+                            )))
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not open the search index");
+                        Err(rocket)
+                    }
+                }
+            },
+        ))
 }

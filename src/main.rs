@@ -49,6 +49,8 @@ enum Command {
     Migrate,
     /// Load the demo data into an empty database.
     Demo,
+    /// Rebuild the search index from the database.
+    Reindex,
     /// Create an administrator account. The password is read from the terminal, or from the
     /// first line of standard input when it is not a terminal.
     CreateAdmin {
@@ -103,7 +105,7 @@ fn load_config(common: &Common) -> anyhow::Result<Config> {
 
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("APDIR_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,rocket=error,sqlx=warn,_=error")
+        tracing_subscriber::EnvFilter::new("info,rocket=error,sqlx=warn,tantivy=warn,_=error")
     });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -134,6 +136,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let pool = connect(&config).await?;
             let loaded = demo::load(&pool).await?;
             print_loaded(&loaded);
+        }
+        Command::Reindex => {
+            let pool = connect(&config).await?;
+            let search = apdir::directory::index::open(&pool, &config.data_dir).await?;
+            let started = std::time::Instant::now();
+            let n = apdir::directory::index::rebuild(&pool, &search).await?;
+            println!(
+                "Search index rebuilt: {n} providers in {:.2} s.",
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::CreateAdmin { email, name } => {
             let pool = connect(&config).await?;

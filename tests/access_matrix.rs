@@ -242,6 +242,24 @@ fn matrix() -> Vec<Row> {
             "/api/v1/localities",
             [200, 200, 200, 200, 200, 200],
         ),
+        row(
+            "GET /api/v1/providers/<id>",
+            Own,
+            "/api/v1/providers/{id}",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /api/v1/providers/<id>",
+            Other,
+            "/api/v1/providers/{id}",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /api/v1/providers/<id>",
+            Missing,
+            "/api/v1/providers/{id}",
+            [404, 404, 404, 404, 404, 404],
+        ),
         Row {
             pupils: PupilCheck::List,
             ..row(
@@ -300,6 +318,8 @@ struct Fixture {
     demo_school: i64,
     own_provider: String,
     other_provider: String,
+    own_provider_id: i64,
+    other_provider_id: i64,
     admin_id: i64,
     target_user: i64,
 }
@@ -336,6 +356,16 @@ async fn fixture(app: &TestApp) -> Fixture {
             .fetch_one(&app.pool)
             .await
             .unwrap();
+    let own_provider_id: i64 = sqlx::query_scalar("SELECT id FROM providers WHERE slug = $1")
+        .bind(&own_provider)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let other_provider_id: i64 = sqlx::query_scalar("SELECT id FROM providers WHERE slug = $1")
+        .bind(&other_provider)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     let admin_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@demo.test'")
         .fetch_one(&app.pool)
         .await
@@ -359,6 +389,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         demo_school,
         own_provider,
         other_provider,
+        own_provider_id,
+        other_provider_id,
         admin_id,
         target_user,
     }
@@ -366,7 +398,15 @@ async fn fixture(app: &TestApp) -> Fixture {
 
 fn id_for(f: &Fixture, r: &Row) -> String {
     let is_users = r.route.contains("/admin/users/");
-    let is_providers = r.route.contains("/providers/");
+    let is_providers = r.route.contains("/providers/<slug>");
+    let is_api_provider = r.route.contains("/api/v1/providers/<id>");
+    if is_api_provider {
+        return match r.case {
+            Case::Own => f.own_provider_id.to_string(),
+            Case::Other => f.other_provider_id.to_string(),
+            _ => "999999".into(),
+        };
+    }
     match (r.case, is_users, is_providers) {
         (Case::Own, true, _) => f.admin_id.to_string(),
         (Case::Other, true, _) => f.target_user.to_string(),

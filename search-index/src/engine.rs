@@ -143,7 +143,8 @@ impl Index {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let writer: IndexWriter = index.writer(50_000_000)?;
+        // One indexing thread: the directory is small and the machine shares its cores.
+        let writer: IndexWriter = index.writer_with_num_threads(1, 20_000_000)?;
         let shared = Arc::new(Shared {
             reader,
             fields,

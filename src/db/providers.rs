@@ -185,88 +185,6 @@ const SELECT: &str = "SELECT p.id, p.slug, p.name, p.summary, p.description, p.w
     p.capacity, p.places_free, p.places_free_updated_at, p.qualifications, p.transport, p.days_hours, \
     l.name AS locality_name, p.updated_at FROM providers p LEFT JOIN localities l ON l.id = p.locality_id";
 
-/// Directory filters that SQL applies. Keyword matching happens in Rust (search-index).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ProviderFilter<'a> {
-    pub tier: Option<i64>,
-    pub place_type: Option<&'a str>,
-    pub locality_key: Option<&'a str>,
-}
-
-const FILTER: &str = "WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM provider_tiers t WHERE t.provider_id = p.id AND t.tier = $1)) \
-    AND ($2 IS NULL OR EXISTS (SELECT 1 FROM provider_place_types pt WHERE pt.provider_id = p.id AND pt.place_type_key = $2)) \
-    AND ($3 IS NULL OR l.key = $3)";
-
-#[derive(FromRow)]
-struct TextRow {
-    id: i64,
-    name: String,
-    summary: String,
-    qualifications: String,
-}
-
-/// One page of the directory, by name, and how many providers match in all.
-/// Without keywords the database counts and pages; with keywords the candidates' text is
-/// matched here and only the page's providers are loaded.
-pub async fn search(
-    pool: &Pool,
-    f: ProviderFilter<'_>,
-    query: &search_index::Query,
-    page: usize,
-    per_page: usize,
-) -> Result<(usize, Vec<ProviderView>), sqlx::Error> {
-    let ids: Vec<i64>;
-    let total: usize;
-    if query.is_empty() {
-        let n: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM providers p LEFT JOIN localities l ON l.id = p.locality_id {FILTER}"
-        ))
-        .bind(f.tier)
-        .bind(f.place_type)
-        .bind(f.locality_key)
-        .fetch_one(pool)
-        .await?;
-        total = n as usize;
-        let offset = page_offset(total, page, per_page);
-        ids = sqlx::query_scalar(&format!(
-            "SELECT p.id FROM providers p LEFT JOIN localities l ON l.id = p.locality_id {FILTER} \
-             ORDER BY p.name, p.id LIMIT $4 OFFSET $5"
-        ))
-        .bind(f.tier)
-        .bind(f.place_type)
-        .bind(f.locality_key)
-        .bind(per_page as i64)
-        .bind(offset as i64)
-        .fetch_all(pool)
-        .await?;
-    } else {
-        let rows: Vec<TextRow> = sqlx::query_as(&format!(
-            "SELECT p.id, p.name, p.summary, p.qualifications FROM providers p \
-             LEFT JOIN localities l ON l.id = p.locality_id {FILTER} ORDER BY p.name, p.id"
-        ))
-        .bind(f.tier)
-        .bind(f.place_type)
-        .bind(f.locality_key)
-        .fetch_all(pool)
-        .await?;
-        let matching: Vec<i64> = rows
-            .into_iter()
-            .filter(|r| query.matches(&format!("{} {} {}", r.name, r.summary, r.qualifications)))
-            .map(|r| r.id)
-            .collect();
-        total = matching.len();
-        let offset = page_offset(total, page, per_page);
-        ids = matching.into_iter().skip(offset).take(per_page).collect();
-    }
-    Ok((total, by_ids(pool, &ids).await?))
-}
-
-/// The offset of a 1-based page, clamped to the last page.
-fn page_offset(total: usize, page: usize, per_page: usize) -> usize {
-    let pages = total.div_ceil(per_page).max(1);
-    (page.clamp(1, pages) - 1) * per_page
-}
-
 #[derive(FromRow)]
 struct Tag {
     provider_id: i64,
@@ -425,4 +343,132 @@ pub async fn supply_by_tier(pool: &Pool) -> Result<Vec<TierSupply>, sqlx::Error>
     )
     .fetch_all(pool)
     .await
+}
+
+#[derive(FromRow)]
+struct IndexRow {
+    id: i64,
+    name: String,
+    summary: String,
+    description: String,
+    qualifications: String,
+    registration: String,
+    on_framework: bool,
+    dd_status: String,
+    places_free: i64,
+    locality_key: Option<String>,
+}
+
+#[derive(FromRow)]
+struct NamedTag {
+    provider_id: i64,
+    key: String,
+    name: String,
+}
+
+/// Providers as the search index sees them: every provider, or one.
+pub async fn index_docs(
+    pool: &Pool,
+    only: Option<i64>,
+) -> Result<Vec<search_index::ProviderDoc>, sqlx::Error> {
+    // One provider: filter by id; all: no filter (no `OR`, so the index on id is used).
+    let filter = if only.is_some() {
+        "WHERE p.id = $1"
+    } else {
+        "WHERE $1 IS NULL"
+    };
+    let tag_filter = if only.is_some() {
+        "WHERE x.provider_id = $1"
+    } else {
+        "WHERE $1 IS NULL"
+    };
+    let rows: Vec<IndexRow> = sqlx::query_as(&format!(
+        "SELECT p.id, p.name, p.summary, p.description, p.qualifications, p.registration, p.on_framework, \
+         p.dd_status, p.places_free, l.key AS locality_key FROM providers p \
+         LEFT JOIN localities l ON l.id = p.locality_id {filter}"
+    ))
+    .bind(only)
+    .fetch_all(pool)
+    .await?;
+    let tags = |sql: String| async move {
+        sqlx::query_as::<_, NamedTag>(&sql)
+            .bind(only)
+            .fetch_all(pool)
+            .await
+    };
+    let tiers = tags(format!(
+        "SELECT x.provider_id, CAST(x.tier AS TEXT) AS key, t.dfe_meaning AS name FROM provider_tiers x \
+         JOIN tiers t ON t.tier = x.tier {tag_filter}"
+    ))
+    .await?;
+    let place_types = tags(format!(
+        "SELECT x.provider_id, x.place_type_key AS key, t.name FROM provider_place_types x \
+         JOIN place_types t ON t.key = x.place_type_key {tag_filter}"
+    ))
+    .await?;
+    let key_stages = tags(format!(
+        "SELECT x.provider_id, x.key_stage_key AS key, t.name FROM provider_key_stages x \
+         JOIN key_stages t ON t.key = x.key_stage_key {tag_filter}"
+    ))
+    .await?;
+    let needs = tags(format!(
+        "SELECT x.provider_id, x.need_key AS key, t.name FROM provider_needs x \
+         JOIN needs t ON t.key = x.need_key {tag_filter}"
+    ))
+    .await?;
+    let sites: Vec<(i64, Option<f64>, Option<f64>)> = sqlx::query_as(&format!(
+        "SELECT x.provider_id, x.latitude, x.longitude FROM provider_sites x {tag_filter}"
+    ))
+    .bind(only)
+    .fetch_all(pool)
+    .await?;
+    let mut by_id: std::collections::HashMap<i64, search_index::ProviderDoc> = rows
+        .into_iter()
+        .map(|r| {
+            let doc = search_index::ProviderDoc {
+                id: r.id,
+                name: r.name,
+                summary: r.summary,
+                description: r.description,
+                qualifications: r.qualifications,
+                locality: r.locality_key.unwrap_or_default(),
+                registration: r.registration,
+                on_framework: r.on_framework,
+                dd_approved: matches!(r.dd_status.as_str(), "approved" | "expiring"),
+                places_free: r.places_free,
+                ..Default::default()
+            };
+            (r.id, doc)
+        })
+        .collect();
+    for t in tiers {
+        if let Some(d) = by_id.get_mut(&t.provider_id) {
+            d.tiers.push(t.key);
+        }
+    }
+    for t in place_types {
+        if let Some(d) = by_id.get_mut(&t.provider_id) {
+            d.place_types.push(t.key);
+            d.place_type_names.push(t.name);
+        }
+    }
+    for t in key_stages {
+        if let Some(d) = by_id.get_mut(&t.provider_id) {
+            d.key_stages.push(t.key);
+        }
+    }
+    for t in needs {
+        if let Some(d) = by_id.get_mut(&t.provider_id) {
+            d.needs.push(t.key);
+            d.need_names.push(t.name);
+        }
+    }
+    for (id, lat, lon) in sites {
+        if let (Some(d), Some(lat), Some(lon)) = (by_id.get_mut(&id), lat, lon) {
+            d.sites.push((lat, lon));
+        }
+    }
+    let mut docs: Vec<_> = by_id.into_values().collect();
+    docs.sort_by_key(|d| d.id);
+    Ok(docs)
 }

@@ -13,6 +13,8 @@ pub struct SchoolRow {
     pub type_name: String,
     pub postcode: String,
     pub locality_name: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 pub struct NewSchool<'a> {
@@ -56,8 +58,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Db>>(
 }
 
 const SELECT: &str =
-    "SELECT s.id, s.urn, s.name, s.phase, s.type_name, s.postcode, l.name AS locality_name \
-    FROM schools s LEFT JOIN localities l ON l.id = s.locality_id";
+    "SELECT s.id, s.urn, s.name, s.phase, s.type_name, s.postcode, l.name AS locality_name, \
+    s.latitude, s.longitude FROM schools s LEFT JOIN localities l ON l.id = s.locality_id";
 
 pub async fn get(pool: &Pool, id: i64) -> Result<Option<SchoolRow>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} WHERE s.id = $1"))

@@ -285,7 +285,7 @@ pub const PROVIDERS: &[PlannedProvider] = &[
     provider!("Steel City Vocational Hub", SEC, NS, None, Some("10084521"), None, &[2, 3], &["vocational", "ks4_full_time"], &["KS4"], 48, 16, "approved", OK,
         "BTEC Level 1 and 2 in construction, engineering and hospitality; Functional Skills English and maths", SCHOOL_DAY, "Workshops in construction and engineering run alongside English and maths every day."),
     provider!("Don Valley Motor Skills", SEC, NS, None, Some("10091234"), None, &[2, 3], &["vocational"], &["KS4"], 18, 4, "approved", OK,
-        "IMI Level 1 Award in vehicle maintenance; Functional Skills English and maths", SCHOOL_DAY, "Pupils learn vehicle maintenance in a working garage."),
+        "IMI Level 1 Award in vehicle maintenance; Functional Skills English and maths", SCHOOL_DAY, "Pupils learn vehicle mechanics and maintenance in a working garage."),
     provider!("Peak Edge Outdoor Learning", SEC, NS, None, None, None, &[2], &["engagement", "intervention_assessment"], &["KS3", "KS4"], 16, 13, "approved", OK,
         "AQA Unit Awards; John Muir Award", SHORT_DAY, "Climbing, bushcraft and team challenges build confidence and routines."),
     provider!("Kelham Island Creative Arts", SEC, NS, None, None, None, &[2], &["engagement", "vocational"], &["KS3", "KS4"], 20, 16, "expiring", "Public liability insurance certificate expires on 12 December 2026.",

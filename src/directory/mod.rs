@@ -1,15 +1,20 @@
-//! The public directory: a provider list with simple filters and a profile per provider.
-//! (The directory issue replaces the list with the search index.)
+//! The directory: the search page and provider profiles (public), and the JSON search API.
 
+pub mod index;
+pub mod search;
+
+use crate::auth::session::Viewer;
 use crate::db;
-use crate::db::providers::ProviderFilter;
-use crate::domain::{PlaceType, Tier};
 use crate::error::{AppError, AppResult};
 use crate::web::{Page, Reply};
 use crate::AppState;
+use index::Search;
 use minijinja::context;
 use rocket::http::Status;
 use rocket::{get, routes, Route, State};
+use search::{FieldError, Parsed, SearchQuery, Vocabulary};
+use search_index::Facet;
+use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
     routes![list, show]
@@ -18,85 +23,246 @@ pub fn routes() -> Vec<Route> {
 /// Results per page of the list.
 pub const PAGE_SIZE: usize = 20;
 
-#[get("/providers?<q>&<tier>&<place_type>&<locality>&<page>")]
-#[allow(clippy::too_many_arguments)]
+/// A school user's own school is the default point to measure distances from.
+pub async fn default_near(
+    viewer: &Viewer,
+    state: &AppState,
+) -> AppResult<Option<((f64, f64), String)>> {
+    let Some(school_id) = viewer.user().and_then(|u| u.school_id) else {
+        return Ok(None);
+    };
+    Ok(db::schools::get(&state.pool, school_id)
+        .await?
+        .and_then(|s| match (s.latitude, s.longitude) {
+            (Some(lat), Some(lon)) => Some(((lat, lon), s.name)),
+            _ => None,
+        }))
+}
+
+/// One result, as pages and the API show it.
+#[derive(Serialize)]
+pub struct Result_ {
+    pub provider: db::providers::ProviderView,
+    pub distance_km: Option<f64>,
+}
+
+/// Runs a checked search and loads the page's providers.
+pub async fn run(
+    state: &AppState,
+    search: &Search,
+    parsed: &Parsed,
+) -> AppResult<(search_index::SearchResults, Vec<Result_>)> {
+    let index = search.0.clone();
+    let request = parsed.request.clone();
+    let results = tokio::task::spawn_blocking(move || index.search(&request))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+    let providers = db::providers::by_ids(&state.pool, &ids).await?;
+    let rows = providers
+        .into_iter()
+        .map(|p| {
+            let distance_km = results
+                .hits
+                .iter()
+                .find(|h| h.id == p.row.id)
+                .and_then(|h| h.distance_km);
+            Result_ {
+                provider: p,
+                distance_km: distance_km.map(|d| (d * 10.0).round() / 10.0),
+            }
+        })
+        .collect();
+    Ok((results, rows))
+}
+
+#[derive(Serialize)]
+struct Option_ {
+    value: String,
+    label: String,
+    count: u32,
+    checked: bool,
+}
+
+#[derive(Serialize)]
+struct Tag {
+    label: String,
+    remove: String,
+}
+
+#[get("/providers?<query..>")]
 async fn list(
     view: Page<'_>,
+    viewer: &Viewer,
     state: &State<AppState>,
-    q: Option<&str>,
-    tier: Option<&str>,
-    place_type: Option<&str>,
-    locality: Option<&str>,
-    page: Option<i64>,
+    search: &State<Search>,
+    query: SearchQuery,
 ) -> AppResult<Reply> {
     let pool = &state.pool;
-    let mut errors: Vec<(&str, String)> = Vec::new();
-    fn nonempty(s: Option<&str>) -> Option<&str> {
-        s.map(str::trim).filter(|s| !s.is_empty())
-    }
-    let tier_f =
-        nonempty(tier).and_then(|t| Tier::parse(t).map_err(|e| errors.push(("tier", e.0))).ok());
-    let pt_f = nonempty(place_type).and_then(|t| {
-        PlaceType::parse(t)
-            .map_err(|e| errors.push(("place_type", e.0)))
-            .ok()
-    });
     let localities = db::reference::localities(pool).await?;
-    let loc_f = nonempty(locality).and_then(|l| {
-        let found = localities
-            .iter()
-            .find(|x| x.key == l)
-            .map(|x| x.key.as_str());
-        if found.is_none() {
-            errors.push(("locality", "Choose a locality from the list".into()));
-        }
-        found
-    });
-    let query = search_index::Query::parse(q.unwrap_or(""));
-    let filter = ProviderFilter {
-        tier: tier_f.map(|t| t.number()),
-        place_type: pt_f.map(|p| p.key()),
-        locality_key: loc_f,
+    let key_stages = db::reference::key_stages(pool).await?;
+    let needs = db::reference::needs(pool).await?;
+    let place_types = db::reference::place_types(pool).await?;
+    let vocab = Vocabulary {
+        localities: &localities,
+        key_stages: &key_stages,
+        needs: &needs,
     };
-    let wanted = crate::web::page_number(page) as usize;
-    let (total, providers) = db::providers::search(pool, filter, &query, wanted, PAGE_SIZE).await?;
-    let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let page_no = wanted.min(pages);
-    // The filters again, for the pagination links.
-    let keep: Vec<String> = [
-        ("q", q),
-        ("tier", tier),
-        ("place_type", place_type),
-        ("locality", locality),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| {
-        nonempty(v).map(|v| format!("{k}={}", rocket::http::RawStr::new(v).percent_encode()))
-    })
-    .collect();
-    let status = if errors.is_empty() {
-        Status::Ok
+    let near_default = default_near(viewer, state).await?;
+    let (status, errors, parsed) =
+        match search::parse(&query, &vocab, near_default.clone(), PAGE_SIZE, PAGE_SIZE) {
+            Ok(p) => (Status::Ok, Vec::<FieldError>::new(), p),
+            Err(errors) => {
+                // Show what can be shown: the unfiltered first page beside the error summary.
+                let fallback = search::parse(
+                    &SearchQuery::default(),
+                    &vocab,
+                    near_default,
+                    PAGE_SIZE,
+                    PAGE_SIZE,
+                )
+                .map_err(|_| AppError::Internal("empty search refused".into()))?;
+                (Status::BadRequest, errors, fallback)
+            }
+        };
+    let (results, rows) = run(state, search, &parsed).await?;
+    let pairs = if errors.is_empty() {
+        search::pairs(&query)
     } else {
-        Status::BadRequest
+        Vec::new()
     };
-    let errors: Vec<_> = errors
-        .into_iter()
-        .map(|(field, message)| context! { field, message })
+    let selected = |k: &str, v: &str| pairs.iter().any(|(pk, pv)| *pk == k && pv == v);
+    let facet = |f: Facet, options: Vec<(String, String)>| -> Vec<Option_> {
+        let counts = results.facets.get(&f);
+        options
+            .into_iter()
+            .map(|(value, label)| Option_ {
+                count: counts.and_then(|c| c.get(&value)).copied().unwrap_or(0),
+                checked: selected(f.key(), &value),
+                value,
+                label,
+            })
+            .collect()
+    };
+    let tiers = facet(
+        Facet::Tier,
+        (1..=3)
+            .map(|t| (t.to_string(), format!("Tier {t}")))
+            .collect(),
+    );
+    let locality_opts = facet(
+        Facet::Locality,
+        localities
+            .iter()
+            .map(|l| (l.key.clone(), l.name.clone()))
+            .collect(),
+    );
+    let place_opts = facet(
+        Facet::PlaceType,
+        place_types
+            .iter()
+            .map(|p| (p.key.clone(), p.name.clone()))
+            .collect(),
+    );
+    let ks_opts = facet(
+        Facet::KeyStage,
+        key_stages
+            .iter()
+            .map(|k| (k.key.clone(), k.key.clone()))
+            .collect(),
+    );
+    let need_opts = facet(
+        Facet::Need,
+        needs
+            .iter()
+            .map(|n| (n.key.clone(), format!("{} ({})", n.name, n.key)))
+            .collect(),
+    );
+    let label_for = |k: &str, v: &str| -> String {
+        let find = |opts: &[Option_]| opts.iter().find(|o| o.value == v).map(|o| o.label.clone());
+        match k {
+            "tier" => find(&tiers),
+            "locality" => find(&locality_opts),
+            "place_type" => find(&place_opts),
+            "key_stage" => find(&ks_opts),
+            "need" => find(&need_opts),
+            "registration" => search::REGISTRATIONS
+                .iter()
+                .find(|r| r.0 == v)
+                .map(|r| r.1.to_string()),
+            "framework" => Some("On the council's framework".into()),
+            "approved" => Some("Checks complete".into()),
+            "has_places" => Some("Has places free".into()),
+            "near" => Some(format!("Near {v}")),
+            "radius_km" => Some(format!("Within {v} km")),
+            "q" => Some(format!("“{v}”")),
+            _ => None,
+        }
+        .unwrap_or_else(|| v.to_string())
+    };
+    let tags: Vec<Tag> = pairs
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, _))| *k != "sort")
+        .map(|(i, (k, v))| {
+            let rest: Vec<(&str, String)> = pairs
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, p)| p.clone())
+                .collect();
+            Tag {
+                label: label_for(k, v),
+                remove: format!("/providers?{}", search::query_string(&rest)),
+            }
+        })
         .collect();
+    let pages = results.total.div_ceil(PAGE_SIZE).max(1);
+    let keep = search::query_string(&pairs);
+    let registrations: Vec<Option_> = search::REGISTRATIONS
+        .iter()
+        .map(|(k, l)| Option_ {
+            value: k.to_string(),
+            label: l.to_string(),
+            count: 0,
+            checked: selected("registration", k),
+        })
+        .collect();
+    let flags = context! {
+        framework => selected("framework", "true"),
+        approved => selected("approved", "true"),
+        has_places => selected("has_places", "true"),
+    };
+    let q = query
+        .q
+        .clone()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect::<String>();
+    let sort = query.sort.clone().unwrap_or_default();
     view.render(
         status,
         "directory/list.html.j2",
         context! {
-            providers, errors, localities, total, pages, page_no, filter_query => keep.join("&"),
-            place_types => db::reference::place_types(pool).await?,
-            selected => context! { q => q.unwrap_or("").chars().take(200).collect::<String>(), tier => tier_f.map(|t| t.number()), place_type => pt_f.map(|p| p.key()),
-                                   locality => nonempty(locality) },
+            results => rows, total => results.total, page_no => parsed.page, pages, keep, tags, errors,
+            tiers, localities => locality_opts, place_types => place_opts, key_stages => ks_opts,
+            needs => need_opts, registrations, flags, q, sort,
+            near => query.near.clone().unwrap_or_default(), radius_km => query.radius_km.clone().unwrap_or_default(),
+            near_label => parsed.near_label.clone(),
         },
     )
 }
 
-#[get("/providers/<slug>")]
-async fn show(view: Page<'_>, state: &State<AppState>, slug: &str) -> AppResult<Reply> {
+#[get("/providers/<slug>?<near>")]
+async fn show(
+    view: Page<'_>,
+    viewer: &Viewer,
+    state: &State<AppState>,
+    slug: &str,
+    near: Option<String>,
+) -> AppResult<Reply> {
     if !crate::domain::text::is_slug(slug) {
         return Err(AppError::NotFound);
     }
@@ -104,5 +270,28 @@ async fn show(view: Page<'_>, state: &State<AppState>, slug: &str) -> AppResult<
         .await?
         .ok_or(AppError::NotFound)?;
     let sites = db::providers::sites(&state.pool, provider.row.id).await?;
-    view.ok("directory/show.html.j2", context! { provider, sites })
+    // Distances from a given postcode, or a school user's own school.
+    let from = match near.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(n) => Some((
+            crate::geo::parse_near(n).map_err(|e| AppError::BadRequest(e.0))?,
+            n.to_string(),
+        )),
+        None => default_near(viewer, state).await?,
+    };
+    let sites: Vec<_> = sites
+        .into_iter()
+        .map(|s| {
+            let distance_km = match (&from, s.latitude, s.longitude) {
+                (Some((p, _)), Some(lat), Some(lon)) => {
+                    Some((search_index::geo::haversine_km(*p, (lat, lon)) * 10.0).round() / 10.0)
+                }
+                _ => None,
+            };
+            context! { site => s, distance_km }
+        })
+        .collect();
+    view.ok(
+        "directory/show.html.j2",
+        context! { provider, sites, from => from.map(|f| f.1) },
+    )
 }

@@ -172,7 +172,12 @@ pub fn render_error(req: &Request<'_>, status: Status, message: &str) -> respons
             "error": {"code": status.code, "reason": status.reason().unwrap_or(""), "message": message,
                       "request_id": request_id(req)}
         })
-        .to_string();
+        .to_string()
+        // Messages can echo what was sent: escape markup characters so the JSON is inert
+        // even if something renders it as HTML.
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
         return Response::build()
             .status(status)
             .header(ContentType::JSON)

@@ -53,6 +53,15 @@ impl TestApp {
     pub async fn with_demo() -> TestApp {
         let app = TestApp::empty().await;
         apdir::demo::load(&app.pool).await.expect("demo loads");
+        // The app started on an empty database: index the demo now, as `serve --demo` does.
+        let search = app
+            .client
+            .rocket()
+            .state::<apdir::directory::index::Search>()
+            .expect("search");
+        apdir::directory::index::rebuild(&app.pool, search)
+            .await
+            .expect("index");
         app
     }
 
