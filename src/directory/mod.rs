@@ -127,6 +127,23 @@ async fn list(
             }
         };
     let (results, rows) = run(state, search, &parsed).await?;
+    // Error-summary links go to a field: the first box of a checkbox group.
+    let errors: Vec<FieldError> = errors
+        .into_iter()
+        .map(|mut e| {
+            e.field = match e.field {
+                "tier" => "tier-1",
+                "place_type" => "place_type-1",
+                "key_stage" => "key_stage-1",
+                "need" => "need-1",
+                "locality" => "locality-1",
+                "registration" => "registration-1",
+                "page" | "per_page" => "q",
+                other => other,
+            };
+            e
+        })
+        .collect();
     let pairs = if errors.is_empty() {
         search::pairs(&query)
     } else {
