@@ -52,6 +52,7 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
         .mount("/", home::routes())
         .mount("/", account::routes())
         .mount("/", directory::routes())
+        .mount("/", directory::profile::routes())
         .mount("/", pupils::routes())
         .mount("/", admin::routes())
         .mount("/", pages::routes())

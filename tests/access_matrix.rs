@@ -67,6 +67,16 @@ const NEW_USER: &[(&str, &str)] = &[
     ("password", "a-long-enough-password"),
 ];
 const ACTIVE: &[(&str, &str)] = &[("active", "true")];
+const PROFILE: &[(&str, &str)] = &[
+    ("name", "Matrix Provider"),
+    ("summary", "A summary written for families."),
+    ("website", "https://matrix.example.org"),
+];
+const PLACES: &[(&str, &str)] = &[("places_free", "1")];
+const REJECT: &[(&str, &str)] = &[
+    ("decision", "reject"),
+    ("note", "Checked in the access matrix"),
+];
 const BAD_LOGIN: &[(&str, &str)] = &[
     ("email", "school@demo.test"),
     ("password", "wrong-password"),
@@ -297,6 +307,128 @@ fn matrix() -> Vec<Row> {
             )
         },
     ];
+    rows.extend([
+        row(
+            "GET /provider/profile",
+            None,
+            "/provider/profile",
+            [303, 403, 200, 403, 403, 403],
+        ),
+        Row {
+            form: Some(PROFILE),
+            ..row(
+                "POST /provider/profile",
+                None,
+                "/provider/profile",
+                [303, 403, 303, 403, 403, 403],
+            )
+        },
+        Row {
+            form: Some(PLACES),
+            ..row(
+                "POST /provider/places",
+                None,
+                "/provider/places",
+                [303, 403, 303, 403, 403, 403],
+            )
+        },
+        row(
+            "GET /approvals",
+            None,
+            "/approvals",
+            [303, 403, 403, 200, 403, 403],
+        ),
+        Row {
+            form: Some(REJECT),
+            ..row(
+                "POST /approvals/<id>",
+                Own,
+                "/approvals/{id}",
+                [303, 403, 403, 303, 403, 403],
+            )
+        },
+        Row {
+            form: Some(REJECT),
+            ..row(
+                "POST /approvals/<id>",
+                Other,
+                "/approvals/{id}",
+                [303, 403, 403, 303, 403, 403],
+            )
+        },
+        Row {
+            form: Some(REJECT),
+            ..row(
+                "POST /approvals/<id>",
+                Missing,
+                "/approvals/{id}",
+                [303, 403, 403, 404, 403, 403],
+            )
+        },
+        row(
+            "GET /providers/<slug>/edit",
+            Own,
+            "/providers/{id}/edit",
+            [303, 403, 403, 200, 403, 403],
+        ),
+        row(
+            "GET /providers/<slug>/edit",
+            Other,
+            "/providers/{id}/edit",
+            [303, 403, 403, 200, 403, 403],
+        ),
+        row(
+            "GET /providers/<slug>/edit",
+            Missing,
+            "/providers/{id}/edit",
+            [303, 403, 403, 404, 403, 403],
+        ),
+        Row {
+            form: Some(PROFILE),
+            ..row(
+                "POST /providers/<slug>/edit",
+                Own,
+                "/providers/{id}/edit",
+                [303, 403, 403, 303, 403, 403],
+            )
+        },
+        Row {
+            form: Some(PROFILE),
+            ..row(
+                "POST /providers/<slug>/edit",
+                Other,
+                "/providers/{id}/edit",
+                [303, 403, 403, 303, 403, 403],
+            )
+        },
+        Row {
+            form: Some(PROFILE),
+            ..row(
+                "POST /providers/<slug>/edit",
+                Missing,
+                "/providers/{id}/edit",
+                [303, 403, 403, 404, 403, 403],
+            )
+        },
+        row(
+            "GET /providers/<slug>/history",
+            Own,
+            "/providers/{id}/history",
+            [303, 403, 200, 200, 403, 403],
+        ),
+        row(
+            "GET /providers/<slug>/history",
+            Other,
+            "/providers/{id}/history",
+            [303, 403, 404, 200, 403, 403],
+        ),
+        row(
+            "GET /providers/<slug>/history",
+            Missing,
+            "/providers/{id}/history",
+            [303, 404, 404, 404, 404, 404],
+        ),
+    ]);
     // Signing out is last: it ends the session the other rows use.
     rows.push(Row {
         form: Some(&[]),
@@ -320,6 +452,8 @@ struct Fixture {
     other_provider: String,
     own_provider_id: i64,
     other_provider_id: i64,
+    own_version: i64,
+    other_version: i64,
     admin_id: i64,
     target_user: i64,
 }
@@ -366,6 +500,24 @@ async fn fixture(app: &TestApp) -> Fixture {
         .fetch_one(&app.pool)
         .await
         .unwrap();
+    // A pending profile change for each of two providers, for the approval rows. Not the
+    // matrix provider's own: its submission row would (rightly) supersede it first.
+    let third: i64 = sqlx::query_scalar("SELECT MAX(id) FROM providers")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mut versions = Vec::new();
+    for pid in [other_provider_id, third] {
+        let v: i64 = sqlx::query_scalar(
+            "INSERT INTO provider_versions (provider_id, fields, status, submitted_at) VALUES ($1, '{}', 'pending', $2) RETURNING id",
+        )
+        .bind(pid)
+        .bind(apdir::db::now())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        versions.push(v);
+    }
     let admin_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@demo.test'")
         .fetch_one(&app.pool)
         .await
@@ -391,6 +543,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         other_provider,
         own_provider_id,
         other_provider_id,
+        own_version: versions[0],
+        other_version: versions[1],
         admin_id,
         target_user,
     }
@@ -399,6 +553,13 @@ async fn fixture(app: &TestApp) -> Fixture {
 fn id_for(f: &Fixture, r: &Row) -> String {
     let is_users = r.route.contains("/admin/users/");
     let is_providers = r.route.contains("/providers/<slug>");
+    if r.route.contains("/approvals/<id>") {
+        return match r.case {
+            Case::Own => f.own_version.to_string(),
+            Case::Other => f.other_version.to_string(),
+            _ => "999999".into(),
+        };
+    }
     let is_api_provider = r.route.contains("/api/v1/providers/<id>");
     if is_api_provider {
         return match r.case {

@@ -328,3 +328,76 @@ async fn free_text_is_stored_exactly_and_shown_escaped() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[rocket::async_test]
+async fn profile_forms() {
+    let app = TestApp::with_demo().await;
+    let before = snapshot(&app).await;
+    let versions = app.count("SELECT COUNT(*) FROM provider_versions").await;
+    let mut failures = Vec::new();
+    app.login("progressions@demo.test").await;
+    for field in ["name", "website", "email", "phone"] {
+        for p in payloads() {
+            let mut fields = vec![
+                ("name", "Don Valley Motor Skills"),
+                ("summary", "A summary."),
+                ("website", "https://example.org"),
+                ("email", "a@example.org"),
+                ("phone", "0114 496 0000"),
+            ];
+            for f in fields.iter_mut() {
+                if f.0 == field {
+                    f.1 = p.as_str();
+                }
+            }
+            // Values that are valid for a free-text name are not hostile here.
+            if field == "name"
+                && !p.trim().is_empty()
+                && p.trim().chars().count() <= 120
+                && !p.contains('\0')
+            {
+                continue;
+            }
+            if matches!(field, "website" | "email" | "phone") && p.is_empty() {
+                continue; // optional fields may be blank
+            }
+            let r = app
+                .post_csrf("/providers/don-valley-motor-skills/edit", &fields)
+                .await;
+            let status = r.status();
+            let body = r.into_string().await.unwrap_or_default();
+            let what = format!(
+                "POST edit {field}={:?}",
+                p.chars().take(30).collect::<String>()
+            );
+            check_body(&what, status, &body, &mut failures);
+            if !(400..500).contains(&status.code) {
+                failures.push(format!("{what}: got {status}, want a 4xx"));
+            }
+        }
+    }
+    app.logout().await;
+    app.login("provider@demo.test").await;
+    for p in payloads() {
+        let r = app
+            .post_csrf("/provider/places", &[("places_free", p.as_str())])
+            .await;
+        let status = r.status();
+        let body = r.into_string().await.unwrap_or_default();
+        let what = format!("POST places {:?}", p.chars().take(30).collect::<String>());
+        check_body(&what, status, &body, &mut failures);
+        if !(400..500).contains(&status.code) {
+            failures.push(format!("{what}: got {status}, want a 4xx"));
+        }
+    }
+    assert_eq!(
+        snapshot(&app).await,
+        before,
+        "refused input changed stored data"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM provider_versions").await,
+        versions
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -9,6 +9,7 @@ pub mod reference;
 pub mod schools;
 pub mod sessions;
 pub mod users;
+pub mod versions;
 
 use chrono::{DateTime, SubsecRound, Utc};
 

@@ -1,6 +1,7 @@
 //! The directory: the search page and provider profiles (public), and the JSON search API.
 
 pub mod index;
+pub mod profile;
 pub mod search;
 
 use crate::auth::session::Viewer;

@@ -78,7 +78,11 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/admin/audit", "Audit log"));
         }
         Some(Role::School) => items.push(("/pupils", "Your pupils")),
-        Some(Role::Progressions) => items.push(("/pupils", "Pupils")),
+        Some(Role::Progressions) => {
+            items.push(("/pupils", "Pupils"));
+            items.push(("/approvals", "Profile changes"));
+        }
+        Some(Role::Provider) => items.push(("/provider/profile", "Your profile")),
         _ => {}
     }
     items

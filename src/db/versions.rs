@@ -1,0 +1,288 @@
+//! Versions of providers' public profiles and the approval queue.
+
+use super::{Conn, Pool};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+
+/// The public profile fields that provider staff edit and the Progressions Team approves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileFields {
+    pub name: String,
+    pub summary: String,
+    pub description: String,
+    pub website: String,
+    pub email: String,
+    pub phone: String,
+    pub qualifications: String,
+    pub days_hours: String,
+    pub transport: String,
+}
+
+impl ProfileFields {
+    /// (field key, label, old value, new value) for each field that differs.
+    pub fn changes(
+        &self,
+        new: &ProfileFields,
+    ) -> Vec<(&'static str, &'static str, String, String)> {
+        let pairs = [
+            ("name", "Name", &self.name, &new.name),
+            (
+                "summary",
+                "Summary for families",
+                &self.summary,
+                &new.summary,
+            ),
+            (
+                "description",
+                "Description",
+                &self.description,
+                &new.description,
+            ),
+            ("website", "Website", &self.website, &new.website),
+            ("email", "Email", &self.email, &new.email),
+            ("phone", "Telephone", &self.phone, &new.phone),
+            (
+                "qualifications",
+                "Qualifications",
+                &self.qualifications,
+                &new.qualifications,
+            ),
+            (
+                "days_hours",
+                "Days and hours",
+                &self.days_hours,
+                &new.days_hours,
+            ),
+            (
+                "transport",
+                "Getting there",
+                &self.transport,
+                &new.transport,
+            ),
+        ];
+        pairs
+            .into_iter()
+            .filter(|(_, _, a, b)| a != b)
+            .map(|(k, l, a, b)| (k, l, a.clone(), b.clone()))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct VersionRow {
+    pub id: i64,
+    pub provider_id: i64,
+    pub provider_name: String,
+    pub provider_slug: String,
+    pub fields: String,
+    pub status: String,
+    pub submitted_by_email: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub decided_by_email: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub note: String,
+}
+
+impl VersionRow {
+    pub fn profile(&self) -> ProfileFields {
+        serde_json::from_str(&self.fields).unwrap_or_default()
+    }
+}
+
+const SELECT: &str = "SELECT v.id, v.provider_id, p.name AS provider_name, p.slug AS provider_slug, v.fields, v.status, \
+    su.email AS submitted_by_email, v.submitted_at, du.email AS decided_by_email, v.decided_at, v.note \
+    FROM provider_versions v JOIN providers p ON p.id = v.provider_id \
+    LEFT JOIN users su ON su.id = v.submitted_by LEFT JOIN users du ON du.id = v.decided_by";
+
+pub async fn current(pool: &Pool, provider_id: i64) -> Result<Option<ProfileFields>, sqlx::Error> {
+    let row: Option<ProfileFields> = sqlx::query_as::<_, (String, String, String, Option<String>, Option<String>, Option<String>, String, String, String)>(
+        "SELECT name, summary, description, website, email, phone, qualifications, days_hours, transport \
+         FROM providers WHERE id = $1",
+    )
+    .bind(provider_id)
+    .fetch_optional(pool)
+    .await?
+    .map(|r| ProfileFields {
+        name: r.0,
+        summary: r.1,
+        description: r.2,
+        website: r.3.unwrap_or_default(),
+        email: r.4.unwrap_or_default(),
+        phone: r.5.unwrap_or_default(),
+        qualifications: r.6,
+        days_hours: r.7,
+        transport: r.8,
+    });
+    Ok(row)
+}
+
+pub async fn pending_for(pool: &Pool, provider_id: i64) -> Result<Option<VersionRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE v.provider_id = $1 AND v.status = 'pending' ORDER BY v.id DESC LIMIT 1"
+    ))
+    .bind(provider_id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn get(pool: &Pool, id: i64) -> Result<Option<VersionRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} WHERE v.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The approval queue, oldest first.
+pub async fn queue(pool: &Pool) -> Result<Vec<VersionRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE v.status = 'pending' ORDER BY v.submitted_at, v.id"
+    ))
+    .fetch_all(pool)
+    .await
+}
+
+/// Every version of one provider, newest first.
+pub async fn history(pool: &Pool, provider_id: i64) -> Result<Vec<VersionRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE v.provider_id = $1 ORDER BY v.id DESC"
+    ))
+    .bind(provider_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Records a submission; an earlier pending one is superseded. Call inside a transaction.
+pub async fn submit(
+    conn: &mut Conn,
+    provider_id: i64,
+    fields: &ProfileFields,
+    user_id: i64,
+    at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query("UPDATE provider_versions SET status = 'superseded' WHERE provider_id = $1 AND status = 'pending'")
+        .bind(provider_id)
+        .execute(&mut *conn)
+        .await?;
+    insert(conn, provider_id, fields, "pending", user_id, at).await
+}
+
+async fn insert(
+    conn: &mut Conn,
+    provider_id: i64,
+    fields: &ProfileFields,
+    status: &str,
+    user_id: i64,
+    at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let json = serde_json::to_string(fields).unwrap_or_default();
+    sqlx::query_scalar(
+        "INSERT INTO provider_versions (provider_id, fields, status, submitted_by, submitted_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(provider_id)
+    .bind(json)
+    .bind(status)
+    .bind(user_id)
+    .bind(at)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Writes the fields to the live profile. Call inside a transaction.
+pub async fn apply(
+    conn: &mut Conn,
+    provider_id: i64,
+    f: &ProfileFields,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    sqlx::query(
+        "UPDATE providers SET name = $1, summary = $2, description = $3, website = $4, email = $5, phone = $6, \
+         qualifications = $7, days_hours = $8, transport = $9, updated_at = $10 WHERE id = $11",
+    )
+    .bind(&f.name)
+    .bind(&f.summary)
+    .bind(&f.description)
+    .bind(opt(&f.website))
+    .bind(opt(&f.email))
+    .bind(opt(&f.phone))
+    .bind(&f.qualifications)
+    .bind(&f.days_hours)
+    .bind(&f.transport)
+    .bind(at)
+    .bind(provider_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A Progressions edit: applied at once and kept as a version.
+pub async fn edit_directly(
+    conn: &mut Conn,
+    provider_id: i64,
+    f: &ProfileFields,
+    user_id: i64,
+    at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    apply(conn, provider_id, f, at).await?;
+    let id = insert(conn, provider_id, f, "direct", user_id, at).await?;
+    sqlx::query("UPDATE provider_versions SET decided_by = $1, decided_at = $2 WHERE id = $3")
+        .bind(user_id)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+/// Approves or rejects a pending version. Returns false if it was no longer pending.
+pub async fn decide(
+    conn: &mut Conn,
+    version_id: i64,
+    approve: bool,
+    note: &str,
+    user_id: i64,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT provider_id, fields FROM provider_versions WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(version_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((provider_id, json)) = row else {
+        return Ok(false);
+    };
+    if approve {
+        let fields: ProfileFields = serde_json::from_str(&json).unwrap_or_default();
+        apply(conn, provider_id, &fields, at).await?;
+    }
+    sqlx::query("UPDATE provider_versions SET status = $1, decided_by = $2, decided_at = $3, note = $4 WHERE id = $5")
+        .bind(if approve { "approved" } else { "rejected" })
+        .bind(user_id)
+        .bind(at)
+        .bind(note)
+        .bind(version_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// Sets places free (no approval needed) with its own date.
+pub async fn set_places_free(
+    conn: &mut Conn,
+    provider_id: i64,
+    places: i64,
+    at: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE providers SET places_free = $1, places_free_updated_at = $2, updated_at = $2 WHERE id = $3 AND capacity >= $1",
+    )
+    .bind(places)
+    .bind(at)
+    .bind(provider_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}

@@ -1,0 +1,552 @@
+//! Keeping profiles current: provider staff submit changes for approval (places free they set
+//! directly), the Progressions Team approves or edits directly, and every version is kept.
+
+use super::index::{refresh, Search};
+use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::auth::guards::{Actor, Progressions, ProviderStaff, SignedIn};
+use crate::db::versions::{self, ProfileFields};
+use crate::db::{self};
+use crate::domain::{text, Email, Role};
+use crate::error::{AppError, AppResult};
+use crate::web::{Page, Reply};
+use crate::AppState;
+use minijinja::context;
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::{get, post, routes, Route, State};
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        own_profile,
+        submit_profile,
+        set_places,
+        approvals,
+        decide,
+        edit_page,
+        edit,
+        history
+    ]
+}
+
+#[derive(Debug, Default, FromForm)]
+pub struct ProfileForm {
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = String::new())]
+    summary: String,
+    #[field(default = String::new())]
+    description: String,
+    #[field(default = String::new())]
+    website: String,
+    #[field(default = String::new())]
+    email: String,
+    #[field(default = String::new())]
+    phone: String,
+    #[field(default = String::new())]
+    qualifications: String,
+    #[field(default = String::new())]
+    days_hours: String,
+    #[field(default = String::new())]
+    transport: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FieldError {
+    field: &'static str,
+    message: String,
+}
+
+/// Multi-line text: trimmed, at most `max` characters, no control characters but line breaks.
+fn paragraph(v: &str, what: &str, max: usize, required: bool) -> Result<String, String> {
+    let s = v.trim().replace("\r\n", "\n");
+    if required && s.is_empty() {
+        return Err(format!("Enter {what}"));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(format!("The {what} must not contain control characters"));
+    }
+    if s.chars().count() > max {
+        return Err(format!("The {what} must be {max} characters or fewer"));
+    }
+    Ok(s)
+}
+
+/// Checks every field; returns all the problems at once.
+pub fn parse_profile(f: &ProfileForm) -> Result<ProfileFields, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut take = |field: &'static str, r: Result<String, String>| match r {
+        Ok(v) => v,
+        Err(message) => {
+            errors.push(FieldError { field, message });
+            String::new()
+        }
+    };
+    let name = take(
+        "name",
+        text::single_line(&f.name, "the provider's name", 120).map_err(|e| e.0),
+    );
+    let summary = take(
+        "summary",
+        paragraph(&f.summary, "summary for families", 600, true),
+    );
+    let description = take(
+        "description",
+        paragraph(&f.description, "description", 4000, false),
+    );
+    let website = take("website", {
+        let w = f.website.trim();
+        if w.is_empty() {
+            Ok(String::new())
+        } else if (w.starts_with("https://") || w.starts_with("http://"))
+            && w.len() <= 200
+            && !w.contains(char::is_whitespace)
+            && !w.contains(['<', '>', '"'])
+        {
+            Ok(w.to_string())
+        } else {
+            Err("Enter a website address starting with https://".into())
+        }
+    });
+    let email = take("email", {
+        let e = f.email.trim();
+        if e.is_empty() {
+            Ok(String::new())
+        } else {
+            Email::parse(e)
+                .map(|e| e.as_str().to_string())
+                .map_err(|e| e.0)
+        }
+    });
+    let phone = take("phone", {
+        let p = f.phone.trim();
+        if p.is_empty()
+            || (p.len() <= 30
+                && p.chars().all(|c| c.is_ascii_digit() || " +()-".contains(c))
+                && (10..=13).contains(&p.chars().filter(char::is_ascii_digit).count()))
+        {
+            Ok(p.to_string())
+        } else {
+            Err("Enter a telephone number, like 0114 496 0000".into())
+        }
+    });
+    let qualifications = take(
+        "qualifications",
+        paragraph(&f.qualifications, "qualifications", 1000, false),
+    );
+    let days_hours = take(
+        "days_hours",
+        paragraph(&f.days_hours, "days and hours", 300, false),
+    );
+    let transport = take(
+        "transport",
+        paragraph(&f.transport, "travel information", 500, false),
+    );
+    if errors.is_empty() {
+        Ok(ProfileFields {
+            name,
+            summary,
+            description,
+            website,
+            email,
+            phone,
+            qualifications,
+            days_hours,
+            transport,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn form_of(p: &ProfileFields) -> ProfileForm {
+    ProfileForm {
+        name: p.name.clone(),
+        summary: p.summary.clone(),
+        description: p.description.clone(),
+        website: p.website.clone(),
+        email: p.email.clone(),
+        phone: p.phone.clone(),
+        qualifications: p.qualifications.clone(),
+        days_hours: p.days_hours.clone(),
+        transport: p.transport.clone(),
+    }
+}
+
+fn values(f: &ProfileForm) -> minijinja::Value {
+    context! {
+        name => &f.name, summary => &f.summary, description => &f.description, website => &f.website,
+        email => &f.email, phone => &f.phone, qualifications => &f.qualifications,
+        days_hours => &f.days_hours, transport => &f.transport,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_own(
+    view: &Page<'_>,
+    state: &AppState,
+    provider_id: i64,
+    csrf: &str,
+    status: Status,
+    form: Option<&ProfileForm>,
+    errors: Vec<FieldError>,
+    places_error: Option<String>,
+) -> AppResult<Reply> {
+    let provider = db::providers::by_id(&state.pool, provider_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let live = versions::current(&state.pool, provider_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let pending = versions::pending_for(&state.pool, provider_id).await?;
+    let shown = match (form, &pending) {
+        (Some(f), _) => values(f),
+        (None, Some(p)) => values(&form_of(&p.profile())),
+        (None, None) => values(&form_of(&live)),
+    };
+    let changes: Vec<_> = pending
+        .as_ref()
+        .map(|p| live.changes(&p.profile()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, label, old, new)| context! { label, old, new })
+        .collect();
+    view.render(
+        status,
+        "directory/own_profile.html.j2",
+        context! { provider, values => shown, pending, changes, errors, csrf_token => csrf, places_error },
+    )
+}
+
+#[get("/provider/profile")]
+async fn own_profile(
+    view: Page<'_>,
+    staff: ProviderStaff<'_>,
+    csrf: CsrfToken,
+    state: &State<AppState>,
+) -> AppResult<Reply> {
+    render_own(
+        &view,
+        state,
+        staff.provider_id,
+        &csrf.0,
+        Status::Ok,
+        None,
+        vec![],
+        None,
+    )
+    .await
+}
+
+#[post("/provider/profile", data = "<form>")]
+async fn submit_profile(
+    view: Page<'_>,
+    staff: ProviderStaff<'_>,
+    csrf: CsrfToken,
+    actor: Actor,
+    state: &State<AppState>,
+    form: CsrfForm<ProfileForm>,
+) -> AppResult<Reply> {
+    let fields = match parse_profile(&form.0) {
+        Ok(f) => f,
+        Err(errors) => {
+            return render_own(
+                &view,
+                state,
+                staff.provider_id,
+                &csrf.0,
+                Status::UnprocessableEntity,
+                Some(&form.0),
+                errors,
+                None,
+            )
+            .await
+        }
+    };
+    let live = versions::current(&state.pool, staff.provider_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if live.changes(&fields).is_empty() {
+        return Ok(Reply::flash(
+            "/provider/profile",
+            "info",
+            "Nothing has changed, so nothing was sent for approval.",
+        ));
+    }
+    let mut tx = state.pool.begin().await?;
+    let id = versions::submit(
+        &mut tx,
+        staff.provider_id,
+        &fields,
+        staff.user.user_id,
+        db::now(),
+    )
+    .await?;
+    let detail = format!("provider {} submitted for approval", staff.provider_id);
+    db::audit::record(
+        &mut *tx,
+        &actor.entry("submit", "provider_version", Some(id.to_string()), detail),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::flash(
+        "/provider/profile",
+        "success",
+        "Your changes have been sent to the Progressions Team. They will show on your public profile once approved.",
+    ))
+}
+
+#[derive(FromForm)]
+pub struct PlacesForm {
+    #[field(default = String::new())]
+    places_free: String,
+}
+
+#[post("/provider/places", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
+async fn set_places(
+    view: Page<'_>,
+    staff: ProviderStaff<'_>,
+    csrf: CsrfToken,
+    actor: Actor,
+    state: &State<AppState>,
+    search: &State<Search>,
+    form: CsrfForm<PlacesForm>,
+) -> AppResult<Reply> {
+    let provider = db::providers::by_id(&state.pool, staff.provider_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let places = match form.0.places_free.trim().parse::<i64>() {
+        Ok(n) if (0..=provider.row.capacity).contains(&n) => n,
+        _ => {
+            let msg = format!(
+                "Places free must be a whole number from 0 to {}",
+                provider.row.capacity
+            );
+            return render_own(
+                &view,
+                state,
+                staff.provider_id,
+                &csrf.0,
+                Status::UnprocessableEntity,
+                None,
+                vec![],
+                Some(msg),
+            )
+            .await;
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    versions::set_places_free(&mut tx, staff.provider_id, places, db::now()).await?;
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(
+            "update_places",
+            "provider",
+            Some(staff.provider_id.to_string()),
+            format!("places free {places}"),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    refresh(&state.pool, search, staff.provider_id).await?;
+    Ok(Reply::flash(
+        "/provider/profile",
+        "success",
+        format!("Places free updated to {places}."),
+    ))
+}
+
+#[get("/approvals")]
+async fn approvals(
+    view: Page<'_>,
+    _p: Progressions<'_>,
+    csrf: CsrfToken,
+    state: &State<AppState>,
+) -> AppResult<Reply> {
+    let queue = versions::queue(&state.pool).await?;
+    let mut items = Vec::new();
+    for v in queue {
+        let live = versions::current(&state.pool, v.provider_id)
+            .await?
+            .unwrap_or_default();
+        let changes: Vec<_> = live
+            .changes(&v.profile())
+            .into_iter()
+            .map(|(_, label, old, new)| context! { label, old, new })
+            .collect();
+        items.push(context! { version => v, changes });
+    }
+    view.ok(
+        "directory/approvals.html.j2",
+        context! { items, csrf_token => csrf.0 },
+    )
+}
+
+#[derive(FromForm)]
+pub struct DecisionForm {
+    #[field(default = String::new())]
+    decision: String,
+    #[field(default = String::new())]
+    note: String,
+}
+
+#[post("/approvals/<id>", data = "<form>")]
+async fn decide(
+    p: Progressions<'_>,
+    actor: Actor,
+    state: &State<AppState>,
+    search: &State<Search>,
+    id: i64,
+    form: CsrfForm<DecisionForm>,
+) -> AppResult<Reply> {
+    let approve = match form.0.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose whether to approve or reject the changes".into(),
+            ))
+        }
+    };
+    let note = paragraph(&form.0.note, "note", 1000, !approve).map_err(|m| {
+        AppError::Unprocessable(if approve {
+            m
+        } else {
+            format!("{m}: say why the changes are rejected")
+        })
+    })?;
+    let version = versions::get(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    if !versions::decide(&mut tx, id, approve, &note, p.0.user_id, db::now()).await? {
+        return Err(AppError::Conflict(
+            "These changes have already been decided or replaced by newer ones.".into(),
+        ));
+    }
+    let action = if approve { "approve" } else { "reject" };
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(action, "provider_version", Some(id.to_string()), ""),
+    )
+    .await?;
+    tx.commit().await?;
+    refresh(&state.pool, search, version.provider_id).await?;
+    let msg = if approve {
+        "Approved: the changes are now on the public profile."
+    } else {
+        "Rejected: the provider can see your note."
+    };
+    Ok(Reply::flash(
+        "/approvals",
+        "success",
+        format!("{} {msg}", version.provider_name),
+    ))
+}
+
+async fn provider_id_for(state: &AppState, slug: &str) -> AppResult<i64> {
+    if !text::is_slug(slug) {
+        return Err(AppError::NotFound);
+    }
+    Ok(db::providers::by_slug(&state.pool, slug)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .row
+        .id)
+}
+
+#[get("/providers/<slug>/edit")]
+async fn edit_page(
+    view: Page<'_>,
+    _p: Progressions<'_>,
+    csrf: CsrfToken,
+    state: &State<AppState>,
+    slug: &str,
+) -> AppResult<Reply> {
+    let id = provider_id_for(state, slug).await?;
+    let live = versions::current(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    view.ok(
+        "directory/edit.html.j2",
+        context! { slug, values => values(&form_of(&live)), errors => Vec::<FieldError>::new(), csrf_token => csrf.0 },
+    )
+}
+
+#[post("/providers/<slug>/edit", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
+async fn edit(
+    view: Page<'_>,
+    p: Progressions<'_>,
+    csrf: CsrfToken,
+    actor: Actor,
+    state: &State<AppState>,
+    search: &State<Search>,
+    slug: &str,
+    form: CsrfForm<ProfileForm>,
+) -> AppResult<Reply> {
+    let id = provider_id_for(state, slug).await?;
+    let fields = match parse_profile(&form.0) {
+        Ok(f) => f,
+        Err(errors) => {
+            return view.render(
+                Status::UnprocessableEntity,
+                "directory/edit.html.j2",
+                context! { slug, values => values(&form.0), errors, csrf_token => csrf.0 },
+            )
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    let vid = versions::edit_directly(&mut tx, id, &fields, p.0.user_id, db::now()).await?;
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(
+            "edit",
+            "provider",
+            Some(id.to_string()),
+            format!("version {vid}"),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    refresh(&state.pool, search, id).await?;
+    Ok(Reply::flash(
+        format!("/providers/{slug}"),
+        "success",
+        "The profile has been updated.",
+    ))
+}
+
+/// Every version with who and when: for Progressions, and for the provider's own staff.
+#[get("/providers/<slug>/history")]
+async fn history(
+    view: Page<'_>,
+    user: SignedIn<'_>,
+    state: &State<AppState>,
+    slug: &str,
+) -> AppResult<Reply> {
+    let id = provider_id_for(state, slug).await?;
+    let allowed = user.0.role == Role::Progressions
+        || (user.0.role == Role::Provider && user.0.provider_id == Some(id));
+    if !allowed {
+        // Another organisation's history is not disclosed.
+        return Err(if user.0.role == Role::Provider {
+            AppError::NotFound
+        } else {
+            AppError::Forbidden("Your account does not give you access to this page.".into())
+        });
+    }
+    let versions = versions::history(&state.pool, id).await?;
+    let provider = db::providers::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows: Vec<_> = versions
+        .iter()
+        .map(|v| {
+            let p = v.profile();
+            context! { version => v, summary => p.summary, name => p.name }
+        })
+        .collect();
+    view.ok("directory/history.html.j2", context! { provider, rows })
+}

@@ -1,0 +1,264 @@
+//! Keeping profiles current: submissions wait for approval, places free does not, Progressions
+//! edits directly, and every version is kept with who and when.
+
+mod common;
+
+use common::TestApp;
+use rocket::http::Status;
+
+const FIELDS: [(&str, &str); 9] = [
+    ("name", "Steel City Vocational Hub"),
+    (
+        "summary",
+        "Steel City Vocational Hub teaches beekeeping and welding to young people.",
+    ),
+    ("description", "A longer description."),
+    ("website", "https://steel-city-vocational-hub.example.org"),
+    ("email", "enquiries@steel-city-vocational-hub.example.org"),
+    ("phone", "0114 496 0100"),
+    ("qualifications", "BTEC Level 1"),
+    ("days_hours", "Monday to Friday, 9am to 3pm"),
+    ("transport", "Bus 52"),
+];
+
+async fn api_total(app: &TestApp, q: &str) -> u64 {
+    let (_, body) = app.get(&format!("/api/v1/providers?q={q}")).await;
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["total"]
+        .as_u64()
+        .unwrap()
+}
+
+#[rocket::async_test]
+async fn changes_wait_for_approval_then_publish_and_are_kept() {
+    let app = TestApp::with_demo().await;
+    app.login("provider@demo.test").await;
+    let (status, html) = app.get("/provider/profile").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Send changes for approval"));
+    let r = app.post_csrf("/provider/profile", &FIELDS).await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, html) = app.get("/provider/profile").await;
+    assert!(html.contains("waiting for approval"));
+    // Not public yet.
+    let (_, public) = app.get("/providers/steel-city-vocational-hub").await;
+    assert!(!public.contains("beekeeping"));
+    assert_eq!(api_total(&app, "beekeeping").await, 0);
+    // A provider cannot approve its own changes.
+    assert_eq!(app.get("/approvals").await.0, Status::Forbidden);
+    let vid: i64 = sqlx::query_scalar("SELECT id FROM provider_versions WHERE status = 'pending'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.post_csrf(&format!("/approvals/{vid}"), &[("decision", "approve")])
+            .await
+            .status(),
+        Status::Forbidden
+    );
+    app.logout().await;
+
+    app.login("progressions@demo.test").await;
+    let (_, queue) = app.get("/approvals").await;
+    assert!(queue.contains("Steel City Vocational Hub"));
+    assert!(
+        queue.contains("Summary for families") && queue.contains("beekeeping"),
+        "field by field"
+    );
+    assert!(queue.contains("Days and hours"));
+    assert!(
+        !queue.contains("<th scope=\"row\">Name</th>"),
+        "unchanged fields are not listed"
+    );
+    let r = app
+        .post_csrf(
+            &format!("/approvals/{vid}"),
+            &[("decision", "approve"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, public) = app.get("/providers/steel-city-vocational-hub").await;
+    assert!(public.contains("beekeeping and welding"));
+    // The search index follows within a second.
+    let started = std::time::Instant::now();
+    while api_total(&app, "beekeeping").await != 1 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Deciding twice is a conflict, not a second write.
+    let r = app
+        .post_csrf(&format!("/approvals/{vid}"), &[("decision", "approve")])
+        .await;
+    assert_eq!(r.status(), Status::Conflict);
+    let (_, history) = app
+        .get("/providers/steel-city-vocational-hub/history")
+        .await;
+    assert!(
+        history.contains("Approved")
+            && history.contains("provider@demo.test")
+            && history.contains("progressions@demo.test")
+    );
+    assert_eq!(app.audit_count("submit").await, 1);
+    assert_eq!(app.audit_count("approve").await, 1);
+}
+
+#[rocket::async_test]
+async fn rejections_need_a_reason_and_newer_submissions_replace_older() {
+    let app = TestApp::with_demo().await;
+    app.login("provider@demo.test").await;
+    let mut f = FIELDS;
+    f[1].1 = "First try at a new summary.";
+    app.post_csrf("/provider/profile", &f).await;
+    f[1].1 = "Second try at a new summary.";
+    app.post_csrf("/provider/profile", &f).await;
+    let statuses: Vec<String> =
+        sqlx::query_scalar("SELECT status FROM provider_versions ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(statuses, vec!["superseded", "pending"]);
+    app.logout().await;
+    app.login("progressions@demo.test").await;
+    let vid: i64 = sqlx::query_scalar("SELECT id FROM provider_versions WHERE status = 'pending'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let r = app
+        .post_csrf(
+            &format!("/approvals/{vid}"),
+            &[("decision", "reject"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let r = app
+        .post_csrf(&format!("/approvals/{vid}"), &[("decision", "maybe")])
+        .await;
+    assert_eq!(r.status(), Status::BadRequest);
+    let r = app
+        .post_csrf(
+            &format!("/approvals/{vid}"),
+            &[
+                ("decision", "reject"),
+                ("note", "Please keep it to one sentence"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, public) = app.get("/providers/steel-city-vocational-hub").await;
+    assert!(!public.contains("Second try"));
+    let (_, history) = app
+        .get("/providers/steel-city-vocational-hub/history")
+        .await;
+    assert!(history.contains("Rejected: Please keep it to one sentence"));
+}
+
+#[rocket::async_test]
+async fn places_free_changes_at_once_with_its_own_date() {
+    let app = TestApp::with_demo().await;
+    app.login("provider@demo.test").await;
+    let r = app
+        .post_csrf("/provider/places", &[("places_free", "7")])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, public) = app.get("/providers/steel-city-vocational-hub").await;
+    assert!(public.contains("7 free, updated"));
+    for bad in ["-1", "999", "many", ""] {
+        let r = app
+            .post_csrf("/provider/places", &[("places_free", bad)])
+            .await;
+        assert_eq!(r.status(), Status::UnprocessableEntity, "{bad}");
+    }
+    let n: i64 = sqlx::query_scalar(
+        "SELECT places_free FROM providers WHERE slug = 'steel-city-vocational-hub'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(n, 7);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM provider_versions").await,
+        0,
+        "no approval needed"
+    );
+}
+
+#[rocket::async_test]
+async fn progressions_edits_directly_and_bad_input_is_refused() {
+    let app = TestApp::with_demo().await;
+    app.login("progressions@demo.test").await;
+    let (status, _) = app.get("/providers/don-valley-motor-skills/edit").await;
+    assert_eq!(status, Status::Ok);
+    let mut f = FIELDS;
+    f[0].1 = "Don Valley Motor Skills";
+    f[1].1 = "Direct edit by the council.";
+    let r = app
+        .post_csrf("/providers/don-valley-motor-skills/edit", &f)
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, public) = app.get("/providers/don-valley-motor-skills").await;
+    assert!(public.contains("Direct edit by the council."));
+    let (_, history) = app.get("/providers/don-valley-motor-skills/history").await;
+    assert!(history.contains("Edited by the council"));
+
+    let before = app.count("SELECT COUNT(*) FROM provider_versions").await;
+    for (field, value, message) in [
+        ("name", "", "Enter the provider&#x27;s name"),
+        ("summary", "", "Enter summary for families"),
+        (
+            "website",
+            "javascript:alert(1)",
+            "Enter a website address starting with https:",
+        ),
+        ("email", "not-an-email", "correct format"),
+        ("phone", "call me", "telephone number"),
+        ("summary", &"x".repeat(601), "600 characters or fewer"),
+    ] {
+        let mut f = FIELDS;
+        for p in f.iter_mut() {
+            if p.0 == field {
+                p.1 = value;
+            }
+        }
+        let r = app
+            .post_csrf("/providers/don-valley-motor-skills/edit", &f)
+            .await;
+        assert_eq!(r.status(), Status::UnprocessableEntity, "{field}");
+        let html = r.into_string().await.unwrap();
+        assert!(html.contains(message), "{field}: {message}");
+        assert!(html.contains(&format!("href=\"#{field}\"")));
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM provider_versions").await,
+        before
+    );
+}
+
+#[rocket::async_test]
+async fn history_is_for_progressions_and_the_provider_itself() {
+    let app = TestApp::with_demo().await;
+    app.login("provider@demo.test").await;
+    assert_eq!(
+        app.get("/providers/steel-city-vocational-hub/history")
+            .await
+            .0,
+        Status::Ok
+    );
+    assert_eq!(
+        app.get("/providers/don-valley-motor-skills/history")
+            .await
+            .0,
+        Status::NotFound
+    );
+    app.logout().await;
+    app.login("school@demo.test").await;
+    assert_eq!(
+        app.get("/providers/steel-city-vocational-hub/history")
+            .await
+            .0,
+        Status::Forbidden
+    );
+    assert_eq!(
+        app.get("/providers/steel-city-vocational-hub/edit").await.0,
+        Status::Forbidden
+    );
+    assert_eq!(app.get("/provider/profile").await.0, Status::Forbidden);
+}
