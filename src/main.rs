@@ -51,6 +51,9 @@ enum Command {
     Demo,
     /// Rebuild the search index from the database.
     Reindex,
+    /// Import data from a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Create an administrator account. The password is read from the terminal, or from the
     /// first line of standard input when it is not a terminal.
     CreateAdmin {
@@ -58,6 +61,18 @@ enum Command {
         email: String,
         #[arg(long, default_value = "Administrator")]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Load providers from a CSV file (see the README for the columns). Checks the whole file
+    /// first; writes nothing if any row is bad unless --skip-invalid is given.
+    Providers {
+        file: PathBuf,
+        /// Write the valid rows and report the rest.
+        #[arg(long)]
+        skip_invalid: bool,
     },
 }
 
@@ -136,6 +151,33 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let pool = connect(&config).await?;
             let loaded = demo::load(&pool).await?;
             print_loaded(&loaded);
+        }
+        Command::Import(ImportCommand::Providers { file, skip_invalid }) => {
+            let data =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let pool = connect(&config).await?;
+            let report =
+                apdir::directory::import::import_providers(&pool, &data, skip_invalid).await?;
+            for p in &report.problems {
+                println!("line {}, column {}: {}", p.line, p.column, p.message);
+            }
+            println!(
+                "{} rows read, {} valid, {} with problems. {}",
+                report.rows,
+                report.valid,
+                report.rows - report.valid,
+                if report.written {
+                    format!(
+                        "Written: {} added, {} updated, {} unchanged.",
+                        report.inserted, report.updated, report.unchanged
+                    )
+                } else {
+                    "Nothing was written: correct the file, or use --skip-invalid to write the valid rows.".into()
+                }
+            );
+            if !report.written {
+                bail!("the file has {} problems", report.problems.len());
+            }
         }
         Command::Reindex => {
             let pool = connect(&config).await?;

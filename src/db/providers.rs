@@ -132,36 +132,7 @@ pub async fn insert(
     .bind(at)
     .fetch_one(&mut *conn)
     .await?;
-    for t in p.tiers {
-        sqlx::query("INSERT INTO provider_tiers (provider_id, tier) VALUES ($1, $2)")
-            .bind(id)
-            .bind(t.number())
-            .execute(&mut *conn)
-            .await?;
-    }
-    for pt in p.place_types {
-        sqlx::query(
-            "INSERT INTO provider_place_types (provider_id, place_type_key) VALUES ($1, $2)",
-        )
-        .bind(id)
-        .bind(pt.key())
-        .execute(&mut *conn)
-        .await?;
-    }
-    for ks in p.key_stages {
-        sqlx::query("INSERT INTO provider_key_stages (provider_id, key_stage_key) VALUES ($1, $2)")
-            .bind(id)
-            .bind(*ks)
-            .execute(&mut *conn)
-            .await?;
-    }
-    for n in p.needs {
-        sqlx::query("INSERT INTO provider_needs (provider_id, need_key) VALUES ($1, $2)")
-            .bind(id)
-            .bind(*n)
-            .execute(&mut *conn)
-            .await?;
-    }
+    insert_tags(conn, id, p.tiers, p.place_types, p.key_stages, p.needs).await?;
     for s in sites {
         sqlx::query(
             "INSERT INTO provider_sites (provider_id, name, address, postcode, latitude, longitude, is_main) \
@@ -178,6 +149,48 @@ pub async fn insert(
         .await?;
     }
     Ok(id)
+}
+
+/// A provider's tiers, place types, key stages and needs. Call inside a transaction.
+pub async fn insert_tags(
+    conn: &mut Conn,
+    id: i64,
+    tiers: &[Tier],
+    place_types: &[PlaceType],
+    key_stages: &[&str],
+    needs: &[&str],
+) -> Result<(), sqlx::Error> {
+    for t in tiers {
+        sqlx::query("INSERT INTO provider_tiers (provider_id, tier) VALUES ($1, $2)")
+            .bind(id)
+            .bind(t.number())
+            .execute(&mut *conn)
+            .await?;
+    }
+    for pt in place_types {
+        sqlx::query(
+            "INSERT INTO provider_place_types (provider_id, place_type_key) VALUES ($1, $2)",
+        )
+        .bind(id)
+        .bind(pt.key())
+        .execute(&mut *conn)
+        .await?;
+    }
+    for ks in key_stages {
+        sqlx::query("INSERT INTO provider_key_stages (provider_id, key_stage_key) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*ks)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for n in needs {
+        sqlx::query("INSERT INTO provider_needs (provider_id, need_key) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*n)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 const SELECT: &str = "SELECT p.id, p.slug, p.name, p.summary, p.description, p.website, p.email, p.phone, \

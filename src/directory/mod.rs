@@ -1,5 +1,6 @@
 //! The directory: the search page and provider profiles (public), and the JSON search API.
 
+pub mod import;
 pub mod index;
 pub mod profile;
 pub mod search;

@@ -53,8 +53,8 @@ pub struct ProfileForm {
 
 #[derive(Debug, Serialize)]
 pub struct FieldError {
-    field: &'static str,
-    message: String,
+    pub field: &'static str,
+    pub message: String,
 }
 
 /// Multi-line text: trimmed, at most `max` characters, no control characters but line breaks.
@@ -156,6 +156,28 @@ pub fn parse_profile(f: &ProfileForm) -> Result<ProfileFields, Vec<FieldError>> 
         })
     } else {
         Err(errors)
+    }
+}
+
+impl ProfileForm {
+    /// The fields an import file carries; the rest stay empty.
+    pub fn from_parts(
+        name: String,
+        summary: String,
+        description: String,
+        website: String,
+        email: String,
+        phone: String,
+    ) -> Self {
+        ProfileForm {
+            name,
+            summary,
+            description,
+            website,
+            email,
+            phone,
+            ..<ProfileForm as Default>::default()
+        }
     }
 }
 
