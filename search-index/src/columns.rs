@@ -174,22 +174,55 @@ impl Columns {
         (failed, others)
     }
 
-    /// Adds a row's values to the counts of one facet.
-    pub fn count_into(&self, row: &Row, facet: Facet, counts: &mut BTreeMap<String, u32>) {
+    /// Empty counters for every facet: one slot per interned value.
+    pub fn counters(&self) -> Counters {
+        Counters([
+            vec![0; self.dicts[0].values.len()],
+            vec![0; self.dicts[4].values.len()],
+            vec![0; self.dicts[1].values.len()],
+            vec![0; self.dicts[2].values.len()],
+            vec![0; self.dicts[3].values.len()],
+        ])
+    }
+
+    /// Adds a row's values to the counts of one facet (no allocation: this is the hot loop).
+    pub fn count_into(&self, row: &Row, facet: Facet, counters: &mut Counters) {
+        let slot = &mut counters.0[facet as usize];
         if facet == Facet::Locality {
-            *counts
-                .entry(self.dicts[4].value(row.locality).to_string())
-                .or_default() += 1;
+            slot[row.locality as usize] += 1;
             return;
         }
         let k = MULTI.iter().position(|f| *f == facet).unwrap_or(0);
         let mut bits = row.multi[k];
         while bits != 0 {
-            let b = bits.trailing_zeros();
-            *counts
-                .entry(self.dicts[k].value(b).to_string())
-                .or_default() += 1;
+            slot[bits.trailing_zeros() as usize] += 1;
             bits &= bits - 1;
         }
     }
+
+    /// The counters as value → count, leaving out values no row has.
+    pub fn facet_counts(&self, counters: &Counters) -> BTreeMap<Facet, BTreeMap<String, u32>> {
+        Facet::ALL
+            .iter()
+            .map(|f| {
+                let dict = match f {
+                    Facet::Tier => &self.dicts[0],
+                    Facet::Locality => &self.dicts[4],
+                    Facet::PlaceType => &self.dicts[1],
+                    Facet::KeyStage => &self.dicts[2],
+                    Facet::Need => &self.dicts[3],
+                };
+                let counts = counters.0[*f as usize]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(i, n)| (dict.value(i as u32).to_string(), *n))
+                    .collect();
+                (*f, counts)
+            })
+            .collect()
+    }
 }
+
+/// Facet counters indexed by `Facet as usize`, then by interned value.
+pub struct Counters([Vec<u32>; 5]);

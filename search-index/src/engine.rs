@@ -3,7 +3,7 @@
 use crate::columns::Columns;
 use crate::geo::haversine_km;
 use crate::{Facet, Hit, ProviderDoc, SearchRequest, SearchResults, Sort};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, RwLock};
@@ -219,8 +219,7 @@ impl Index {
             .read()
             .map_err(|_| Error("columns poisoned".into()))?;
         let compiled = columns.compile(&req.filters);
-        let mut facets: BTreeMap<Facet, BTreeMap<String, u32>> =
-            Facet::ALL.iter().map(|f| (*f, BTreeMap::new())).collect();
+        let mut counters = columns.counters();
         let mut hits: Vec<(Hit, &str)> = Vec::new();
         for row in &columns.rows {
             let score = match &scores {
@@ -248,7 +247,7 @@ impl Index {
             match failed.count_ones() {
                 0 => {
                     for f in Facet::ALL {
-                        columns.count_into(row, f, facets.get_mut(&f).expect("facet"));
+                        columns.count_into(row, f, &mut counters);
                     }
                     let distance_km = distance.filter(|d| d.is_finite());
                     hits.push((
@@ -262,7 +261,7 @@ impl Index {
                 }
                 1 => {
                     let f = Facet::ALL[failed.trailing_zeros() as usize];
-                    columns.count_into(row, f, facets.get_mut(&f).expect("facet"));
+                    columns.count_into(row, f, &mut counters);
                 }
                 _ => {}
             }
@@ -277,20 +276,29 @@ impl Index {
                 None => s,
             }
         };
-        match (req.sort, text || req.near.is_some()) {
-            (Sort::Name, _) | (Sort::Relevance, false) => {
-                hits.sort_by(|a, b| a.1.cmp(b.1).then(a.0.id.cmp(&b.0.id)))
-            }
-            (Sort::Distance, _) => hits.sort_by(|a, b| {
-                let da = a.0.distance_km.unwrap_or(f64::INFINITY);
-                let db = b.0.distance_km.unwrap_or(f64::INFINITY);
-                da.total_cmp(&db).then(a.1.cmp(b.1))
-            }),
-            (Sort::Relevance, true) => {
-                hits.sort_by(|a, b| rank(&b.0).total_cmp(&rank(&a.0)).then(a.1.cmp(b.1)))
-            }
-        }
         let total = hits.len();
+        // Only the requested page needs ordering: partition first, then sort that part.
+        let by_name = |a: &(Hit, &str), b: &(Hit, &str)| a.1.cmp(b.1).then(a.0.id.cmp(&b.0.id));
+        let by_distance = |a: &(Hit, &str), b: &(Hit, &str)| {
+            let da = a.0.distance_km.unwrap_or(f64::INFINITY);
+            let db = b.0.distance_km.unwrap_or(f64::INFINITY);
+            da.total_cmp(&db).then(a.1.cmp(b.1))
+        };
+        let by_rank =
+            |a: &(Hit, &str), b: &(Hit, &str)| rank(&b.0).total_cmp(&rank(&a.0)).then(a.1.cmp(b.1));
+        let order: &dyn Fn(&(Hit, &str), &(Hit, &str)) -> std::cmp::Ordering =
+            match (req.sort, text || req.near.is_some()) {
+                (Sort::Name, _) | (Sort::Relevance, false) => &by_name,
+                (Sort::Distance, _) => &by_distance,
+                (Sort::Relevance, true) => &by_rank,
+            };
+        let wanted = req.offset.saturating_add(req.limit);
+        if wanted < hits.len() && wanted > 0 {
+            hits.select_nth_unstable_by(wanted - 1, |a, b| order(a, b));
+            hits.truncate(wanted);
+        }
+        hits.sort_by(|a, b| order(a, b));
+        let facets = columns.facet_counts(&counters);
         let hits = hits
             .into_iter()
             .skip(req.offset)

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Requests per second of /api/v1/providers (a mix of queries) as a ratio of /healthz on the same
+# server in the same run. Release build, demo data, loopback, wrk with 2 threads, 20 connections.
+set -euo pipefail
+duration=${1:-20s}
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --bin apdir
+data=$(mktemp -d)
+port=${PORT:-18092}
+target/release/apdir serve --demo --port "$port" --data-dir "$data" --database-url "sqlite://$data/apdir.db" >"$data/log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+health=$(wrk -t2 -c20 -d"$duration" "http://127.0.0.1:$port/healthz" | awk '/Requests\/sec/ {print $2}')
+search=$(wrk -t2 -c20 -d"$duration" -s scripts/search_http.lua "http://127.0.0.1:$port")
+echo "healthz rps=$health"
+echo "search  $search"
+rps=$(echo "$search" | sed -n 's/.*rps=\([0-9.]*\).*/\1/p')
+awk -v s="$rps" -v h="$health" 'BEGIN { printf "ratio=%.2f (goal at least 0.5)\n", s / h }'
