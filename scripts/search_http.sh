@@ -14,6 +14,7 @@ for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2
 health=$(wrk -t2 -c20 -d"$duration" "http://127.0.0.1:$port/healthz" | awk '/Requests\/sec/ {print $2}')
 search=$(wrk -t2 -c20 -d"$duration" -s scripts/search_http.lua "http://127.0.0.1:$port")
 echo "healthz rps=$health"
-echo "search  $search"
-rps=$(echo "$search" | sed -n 's/.*rps=\([0-9.]*\).*/\1/p')
+line=$(echo "$search" | grep '^rps=')
+echo "search  $line"
+rps=$(echo "$line" | sed -n 's/^rps=\([0-9.]*\).*/\1/p')
 awk -v s="$rps" -v h="$health" 'BEGIN { printf "ratio=%.2f (goal at least 0.5)\n", s / h }'

@@ -18,6 +18,10 @@ use tantivy::tokenizer::{
 };
 use tantivy::{doc, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+/// A hit with its sort key (the lower-cased name), and an ordering over them.
+type Ranked<'a> = (Hit, &'a str);
+type Order<'a> = dyn Fn(&Ranked<'a>, &Ranked<'a>) -> std::cmp::Ordering + 'a;
+
 /// Bump when the schema or analysis changes: an index of another version is rebuilt.
 pub const SCHEMA_VERSION: u32 = 1;
 const VERSION_FILE: &str = "apdir_schema_version";
@@ -286,12 +290,11 @@ impl Index {
         };
         let by_rank =
             |a: &(Hit, &str), b: &(Hit, &str)| rank(&b.0).total_cmp(&rank(&a.0)).then(a.1.cmp(b.1));
-        let order: &dyn Fn(&(Hit, &str), &(Hit, &str)) -> std::cmp::Ordering =
-            match (req.sort, text || req.near.is_some()) {
-                (Sort::Name, _) | (Sort::Relevance, false) => &by_name,
-                (Sort::Distance, _) => &by_distance,
-                (Sort::Relevance, true) => &by_rank,
-            };
+        let order: &Order<'_> = match (req.sort, text || req.near.is_some()) {
+            (Sort::Name, _) | (Sort::Relevance, false) => &by_name,
+            (Sort::Distance, _) => &by_distance,
+            (Sort::Relevance, true) => &by_rank,
+        };
         let wanted = req.offset.saturating_add(req.limit);
         if wanted < hits.len() && wanted > 0 {
             hits.select_nth_unstable_by(wanted - 1, |a, b| order(a, b));
