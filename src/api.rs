@@ -46,10 +46,12 @@ async fn providers(
     search: &State<Search>,
     query: SearchQuery,
 ) -> AppResult<Json<Value>> {
-    let pool = &state.pool;
-    let localities = db::reference::localities(pool).await?;
-    let key_stages = db::reference::key_stages(pool).await?;
-    let needs = db::reference::needs(pool).await?;
+    let reference = search.reference();
+    let (localities, key_stages, needs) = (
+        &reference.localities,
+        &reference.key_stages,
+        &reference.needs,
+    );
     let vocab = Vocabulary {
         localities: &localities,
         key_stages: &key_stages,

@@ -198,12 +198,6 @@ const SELECT: &str = "SELECT p.id, p.slug, p.name, p.summary, p.description, p.w
     p.capacity, p.places_free, p.places_free_updated_at, p.qualifications, p.transport, p.days_hours, \
     l.name AS locality_name, p.updated_at FROM providers p LEFT JOIN localities l ON l.id = p.locality_id";
 
-#[derive(FromRow)]
-struct Tag {
-    provider_id: i64,
-    key: String,
-}
-
 /// Every provider with its offer, by name. Four tag queries, not one per provider.
 pub async fn list(pool: &Pool) -> Result<Vec<ProviderView>, sqlx::Error> {
     let rows: Vec<ProviderRow> = sqlx::query_as(&format!("{SELECT} ORDER BY p.name"))
@@ -283,48 +277,51 @@ async fn attach_tags(
         None => String::new(),
     };
     let all_ids = ids.unwrap_or(&[]);
-    let tiers: Vec<(i64, i64)> = {
-        let sql = format!("SELECT provider_id, tier FROM provider_tiers {filter} ORDER BY 2");
-        let mut q = sqlx::query_as(&sql);
-        for id in all_ids {
-            q = q.bind(*id);
+    // One round trip for all four kinds of tag.
+    let sql = format!(
+        "SELECT provider_id, 't' AS kind, CAST(tier AS TEXT) AS key FROM provider_tiers {filter} \
+         UNION ALL SELECT provider_id, 'p' AS kind, place_type_key AS key FROM provider_place_types {filter} \
+         UNION ALL SELECT provider_id, 'k' AS kind, key_stage_key AS key FROM provider_key_stages {filter} \
+         UNION ALL SELECT provider_id, 'n' AS kind, need_key AS key FROM provider_needs {filter} \
+         ORDER BY 2, 3"
+    );
+    let mut q = sqlx::query_as::<_, (i64, String, String)>(&sql);
+    for id in all_ids {
+        q = q.bind(*id);
+    }
+    let tags = q.fetch_all(pool).await?;
+    let mut by_provider: std::collections::HashMap<i64, ProviderTags> =
+        std::collections::HashMap::new();
+    for (id, kind, key) in tags {
+        let t = by_provider.entry(id).or_default();
+        match kind.as_str() {
+            "t" => t.tiers.extend(key.parse::<i64>().ok()),
+            "p" => t.place_types.push(key),
+            "k" => t.key_stages.push(key),
+            _ => t.needs.push(key),
         }
-        q.fetch_all(pool).await?
-    };
-    let fetch = |select: &'static str| {
-        let sql = format!("{select} {filter} ORDER BY 2");
-        async move {
-            let mut q = sqlx::query_as::<_, Tag>(&sql);
-            for id in all_ids {
-                q = q.bind(*id);
-            }
-            q.fetch_all(pool).await
-        }
-    };
-    let place_types =
-        fetch("SELECT provider_id, place_type_key AS key FROM provider_place_types").await?;
-    let key_stages =
-        fetch("SELECT provider_id, key_stage_key AS key FROM provider_key_stages").await?;
-    let needs = fetch("SELECT provider_id, need_key AS key FROM provider_needs").await?;
-    let pick = |tags: &[Tag], id: i64| -> Vec<String> {
-        tags.iter()
-            .filter(|t| t.provider_id == id)
-            .map(|t| t.key.clone())
-            .collect()
-    };
+    }
     Ok(rows
         .into_iter()
         .map(|row| {
-            let id = row.id;
+            let t = by_provider.remove(&row.id).unwrap_or_default();
             ProviderView {
-                tiers: tiers.iter().filter(|t| t.0 == id).map(|t| t.1).collect(),
-                place_types: pick(&place_types, id),
-                key_stages: pick(&key_stages, id),
-                needs: pick(&needs, id),
+                tiers: t.tiers,
+                place_types: t.place_types,
+                key_stages: t.key_stages,
+                needs: t.needs,
                 row,
             }
         })
         .collect())
+}
+
+#[derive(Default)]
+struct ProviderTags {
+    tiers: Vec<i64>,
+    place_types: Vec<String>,
+    key_stages: Vec<String>,
+    needs: Vec<String>,
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]

@@ -11,17 +11,49 @@ use std::sync::{Arc, Mutex};
 
 const SIGNATURE_FILE: &str = "apdir_source";
 
-/// The search index, in Rocket state.
+/// The search index, in Rocket state, with the reference lists its filters are checked against.
 #[derive(Clone)]
-pub struct Search(pub Arc<search_index::Index>, Arc<Mutex<String>>, PathBuf);
+pub struct Search(
+    pub Arc<search_index::Index>,
+    Arc<Mutex<String>>,
+    PathBuf,
+    Arc<std::sync::RwLock<Arc<Reference>>>,
+);
 
+/// Localities and taxonomies, read once per rebuild rather than on every search.
+#[derive(Debug, Default)]
+pub struct Reference {
+    pub localities: Vec<db::reference::LocalityRow>,
+    pub key_stages: Vec<db::reference::Term>,
+    pub needs: Vec<db::reference::Term>,
+    pub place_types: Vec<db::reference::Term>,
+}
+
+impl Search {
+    pub fn reference(&self) -> Arc<Reference> {
+        self.3.read().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+async fn load_reference(pool: &Pool) -> Result<Reference, sqlx::Error> {
+    Ok(Reference {
+        localities: db::reference::localities(pool).await?,
+        key_stages: db::reference::key_stages(pool).await?,
+        needs: db::reference::needs(pool).await?,
+        place_types: db::reference::place_types(pool).await?,
+    })
+}
+
+/// What the index was built from: provider count, latest change, and the number of localities.
 async fn signature(pool: &Pool) -> Result<String, sqlx::Error> {
-    let (n, latest): (i64, Option<chrono::DateTime<chrono::Utc>>) =
-        sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM providers")
-            .fetch_one(pool)
-            .await?;
+    let (n, latest, localities): (i64, Option<chrono::DateTime<chrono::Utc>>, i64) =
+        sqlx::query_as(
+            "SELECT COUNT(*), MAX(updated_at), (SELECT COUNT(*) FROM localities) FROM providers",
+        )
+        .fetch_one(pool)
+        .await?;
     Ok(format!(
-        "{n}/{}",
+        "{n}/{}/{localities}",
         latest.map(|t| t.to_rfc3339()).unwrap_or_default()
     ))
 }
@@ -34,7 +66,15 @@ pub async fn open(pool: &Pool, data_dir: &Path) -> anyhow::Result<Search> {
     let (index, state) =
         tokio::task::spawn_blocking(move || search_index::Index::open(Some(&open_dir))).await??;
     let stored = std::fs::read_to_string(dir.join(SIGNATURE_FILE)).unwrap_or_default();
-    let search = Search(Arc::new(index), Arc::new(Mutex::new(stored.clone())), dir);
+    let reference = Arc::new(std::sync::RwLock::new(Arc::new(
+        load_reference(pool).await?,
+    )));
+    let search = Search(
+        Arc::new(index),
+        Arc::new(Mutex::new(stored.clone())),
+        dir,
+        reference,
+    );
     let current = signature(pool).await?;
     if state == search_index::OpenState::NeedsRebuild || stored != current {
         let n = rebuild(pool, &search).await?;
@@ -46,6 +86,10 @@ pub async fn open(pool: &Pool, data_dir: &Path) -> anyhow::Result<Search> {
 /// Replaces the whole index with what the database holds. Returns the number of providers.
 pub async fn rebuild(pool: &Pool, search: &Search) -> anyhow::Result<usize> {
     let sig = signature(pool).await?;
+    let reference = load_reference(pool).await?;
+    if let Ok(mut r) = search.3.write() {
+        *r = Arc::new(reference);
+    }
     let docs = db::providers::index_docs(pool, None).await?;
     let n = docs.len();
     let index = search.0.clone();

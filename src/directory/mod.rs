@@ -101,11 +101,13 @@ async fn list(
     search: &State<Search>,
     query: SearchQuery,
 ) -> AppResult<Reply> {
-    let pool = &state.pool;
-    let localities = db::reference::localities(pool).await?;
-    let key_stages = db::reference::key_stages(pool).await?;
-    let needs = db::reference::needs(pool).await?;
-    let place_types = db::reference::place_types(pool).await?;
+    let reference = search.reference();
+    let (localities, key_stages, needs, place_types) = (
+        &reference.localities,
+        &reference.key_stages,
+        &reference.needs,
+        &reference.place_types,
+    );
     let vocab = Vocabulary {
         localities: &localities,
         key_stages: &key_stages,
