@@ -53,9 +53,9 @@ async fn providers(
         &reference.needs,
     );
     let vocab = Vocabulary {
-        localities: &localities,
-        key_stages: &key_stages,
-        needs: &needs,
+        localities,
+        key_stages,
+        needs,
     };
     let near = crate::directory::default_near(viewer, state).await?;
     let parsed = directory_search::parse(&query, &vocab, near, 100, 20).map_err(|errors| {

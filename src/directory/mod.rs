@@ -109,9 +109,9 @@ async fn list(
         &reference.place_types,
     );
     let vocab = Vocabulary {
-        localities: &localities,
-        key_stages: &key_stages,
-        needs: &needs,
+        localities,
+        key_stages,
+        needs,
     };
     let near_default = default_near(viewer, state).await?;
     let (status, errors, parsed) =
