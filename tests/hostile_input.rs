@@ -74,6 +74,25 @@ fn check_body(what: &str, status: Status, body: &str, failures: &mut Vec<String>
     }
 }
 
+/// `base` with one field's value replaced.
+fn with_field<'a>(
+    base: &[(&'a str, &'a str)],
+    field: &str,
+    value: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    base.iter()
+        .map(|(k, v)| (*k, if *k == field { value } else { *v }))
+        .collect()
+}
+
+/// A refused request: a 4xx, and nothing reflected unescaped.
+fn expect_4xx(what: &str, status: Status, body: &str, failures: &mut Vec<String>) {
+    check_body(what, status, body, failures);
+    if !(400..500).contains(&status.code) {
+        failures.push(format!("{what}: got {status}, want a 4xx"));
+    }
+}
+
 fn enc(s: &str) -> String {
     common::encode(&[("v", s)])
         .trim_start_matches("v=")
@@ -158,16 +177,15 @@ async fn sign_in_form() {
     let mut failures = Vec::new();
     for field in ["email", "password", "next"] {
         for p in payloads() {
-            let mut fields = vec![
-                ("email", "school@demo.test"),
-                ("password", "wrong-password"),
-                ("next", "/"),
-            ];
-            for f in fields.iter_mut() {
-                if f.0 == field {
-                    f.1 = p.as_str();
-                }
-            }
+            let fields = with_field(
+                &[
+                    ("email", "school@demo.test"),
+                    ("password", "wrong-password"),
+                    ("next", "/"),
+                ],
+                field,
+                p.as_str(),
+            );
             let r = app.post_csrf("/login", &fields).await;
             let status = r.status();
             let body = r.into_string().await.unwrap_or_default();
@@ -175,10 +193,7 @@ async fn sign_in_form() {
                 "POST /login {field}={:?}",
                 p.chars().take(30).collect::<String>()
             );
-            check_body(&what, status, &body, &mut failures);
-            if !(400..500).contains(&status.code) {
-                failures.push(format!("{what}: got {status}, want a 4xx"));
-            }
+            expect_4xx(&what, status, &body, &mut failures);
         }
     }
     // Missing fields altogether, and bodies that are not valid form encoding.
@@ -216,18 +231,17 @@ async fn account_forms() {
     // Constrained fields: every hostile value is refused with a message.
     for field in ["email", "role", "school_urn", "password"] {
         for p in payloads() {
-            let mut fields = vec![
-                ("email", "valid.person@demo.test"),
-                ("display_name", "Valid Person"),
-                ("role", "school"),
-                ("school_urn", "107101"),
-                ("password", "a-long-enough-password"),
-            ];
-            for f in fields.iter_mut() {
-                if f.0 == field {
-                    f.1 = p.as_str();
-                }
-            }
+            let fields = with_field(
+                &[
+                    ("email", "valid.person@demo.test"),
+                    ("display_name", "Valid Person"),
+                    ("role", "school"),
+                    ("school_urn", "107101"),
+                    ("password", "a-long-enough-password"),
+                ],
+                field,
+                p.as_str(),
+            );
             // A payload that happens to be valid for this field is not hostile here.
             if field == "password" && p.chars().count() >= 12 && p.chars().count() <= 128 {
                 continue;
@@ -264,10 +278,7 @@ async fn account_forms() {
                 "POST {path} active={:?}",
                 p.chars().take(30).collect::<String>()
             );
-            check_body(&what, status, &body, &mut failures);
-            if !(400..500).contains(&status.code) {
-                failures.push(format!("{what}: got {status}, want a 4xx"));
-            }
+            expect_4xx(&what, status, &body, &mut failures);
         }
     }
     assert_eq!(
@@ -338,18 +349,17 @@ async fn profile_forms() {
     app.login("progressions@demo.test").await;
     for field in ["name", "website", "email", "phone"] {
         for p in payloads() {
-            let mut fields = vec![
-                ("name", "Don Valley Motor Skills"),
-                ("summary", "A summary."),
-                ("website", "https://example.org"),
-                ("email", "a@example.org"),
-                ("phone", "0114 496 0000"),
-            ];
-            for f in fields.iter_mut() {
-                if f.0 == field {
-                    f.1 = p.as_str();
-                }
-            }
+            let fields = with_field(
+                &[
+                    ("name", "Don Valley Motor Skills"),
+                    ("summary", "A summary."),
+                    ("website", "https://example.org"),
+                    ("email", "a@example.org"),
+                    ("phone", "0114 496 0000"),
+                ],
+                field,
+                p.as_str(),
+            );
             // Values that are valid for a free-text name are not hostile here.
             if field == "name"
                 && !p.trim().is_empty()
@@ -370,10 +380,7 @@ async fn profile_forms() {
                 "POST edit {field}={:?}",
                 p.chars().take(30).collect::<String>()
             );
-            check_body(&what, status, &body, &mut failures);
-            if !(400..500).contains(&status.code) {
-                failures.push(format!("{what}: got {status}, want a 4xx"));
-            }
+            expect_4xx(&what, status, &body, &mut failures);
         }
     }
     app.logout().await;
@@ -385,10 +392,7 @@ async fn profile_forms() {
         let status = r.status();
         let body = r.into_string().await.unwrap_or_default();
         let what = format!("POST places {:?}", p.chars().take(30).collect::<String>());
-        check_body(&what, status, &body, &mut failures);
-        if !(400..500).contains(&status.code) {
-            failures.push(format!("{what}: got {status}, want a 4xx"));
-        }
+        expect_4xx(&what, status, &body, &mut failures);
     }
     assert_eq!(
         snapshot(&app).await,
