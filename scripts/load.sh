@@ -13,7 +13,7 @@ cd "$root"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 2; }
 profile=${PROFILE:-release}
 if [ "$profile" = release ]; then cargo build --release --quiet --bin apdir; else cargo build --quiet --bin apdir; fi
-bin=target/$profile/apdir
+bin=${CARGO_TARGET_DIR:-target}/$profile/apdir
 data=$(mktemp -d)
 port=${PORT:-18090}
 "$bin" serve --demo --port "$port" --data-dir "$data" --database-url "sqlite://$data/apdir.db" >"$data/log" 2>&1 &
