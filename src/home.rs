@@ -18,11 +18,10 @@ pub fn routes() -> Vec<Route> {
 async fn home(page: Page<'_>, viewer: &Viewer, state: &State<AppState>) -> AppResult<Reply> {
     let pool = &state.pool;
     let Some(user) = viewer.user() else {
-        let providers = db::providers::list(pool).await?;
-        let places_free: i64 = providers.iter().map(|p| p.row.places_free).sum();
+        let (provider_count, places_free) = db::providers::totals(pool).await?;
         return page.ok(
             "home/public.html.j2",
-            context! { provider_count => providers.len(), places_free,
+            context! { provider_count, places_free,
             place_types => db::reference::place_types(pool).await? },
         );
     };
@@ -49,11 +48,7 @@ async fn home(page: Page<'_>, viewer: &Viewer, state: &State<AppState>) -> AppRe
         }
         Role::Progressions => {
             let statuses = db::providers::count_by_status(pool).await?;
-            let attention: Vec<_> = db::providers::list(pool)
-                .await?
-                .into_iter()
-                .filter(|p| p.row.dd_status != "approved")
-                .collect();
+            let attention = db::providers::needing_attention(pool).await?;
             let pupils = db::pupils::count(pool, PupilScope::Progressions).await?;
             page.ok(
                 "home/progressions.html.j2",

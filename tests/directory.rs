@@ -328,3 +328,21 @@ async fn the_index_follows_the_database_and_rebuilds_itself() {
         "the app's own index lives in its data directory"
     );
 }
+
+#[rocket::async_test]
+async fn home_pages_count_providers_and_list_those_needing_attention() {
+    let app = TestApp::with_demo().await;
+    let (_, html) = app.get("/").await;
+    assert!(html.contains("the 33 alternative provision providers"));
+    let free = app
+        .count("SELECT CAST(SUM(places_free) AS BIGINT) FROM providers")
+        .await;
+    assert!(html.contains(&format!("{free} places are currently shown as free")));
+    app.login("progressions@demo.test").await;
+    let (_, html) = app.get("/").await;
+    assert!(html.contains("Tinsley Sports Futures") && html.contains("Forge Construction Skills"));
+    assert!(
+        !html.contains("Sheffield Inclusion Centre</a>"),
+        "approved providers are not listed"
+    );
+}

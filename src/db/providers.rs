@@ -324,6 +324,23 @@ struct ProviderTags {
     needs: Vec<String>,
 }
 
+/// How many providers there are and how many places they show free, for the public home page.
+pub async fn totals(pool: &Pool) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(places_free), 0) AS BIGINT) FROM providers")
+        .fetch_one(pool)
+        .await
+}
+
+/// Providers whose due diligence is not simply approved, by name, for the Progressions Team.
+pub async fn needing_attention(pool: &Pool) -> Result<Vec<ProviderView>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM providers WHERE dd_status <> 'approved' ORDER BY name, id",
+    )
+    .fetch_all(pool)
+    .await?;
+    by_ids(pool, &ids).await
+}
+
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct StatusCount {
     pub dd_status: String,
