@@ -57,19 +57,8 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// Multi-line text: trimmed, at most `max` characters, no control characters but line breaks.
 fn paragraph(v: &str, what: &str, max: usize, required: bool) -> Result<String, String> {
-    let s = v.trim().replace("\r\n", "\n");
-    if required && s.is_empty() {
-        return Err(format!("Enter {what}"));
-    }
-    if s.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(format!("The {what} must not contain control characters"));
-    }
-    if s.chars().count() > max {
-        return Err(format!("The {what} must be {max} characters or fewer"));
-    }
-    Ok(s)
+    text::paragraph(v, what, max, required).map_err(|e| e.0)
 }
 
 /// Checks every field; returns all the problems at once.

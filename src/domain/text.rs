@@ -22,6 +22,26 @@ pub fn single_line(input: &str, what: &str, max: usize) -> Result<String, Invali
     Ok(s.to_string())
 }
 
+/// Multi-line free text (a summary, a note): trimmed, line endings normalised, at most `max`
+/// characters, no control characters but line breaks; `required` refuses it empty.
+pub fn paragraph(input: &str, what: &str, max: usize, required: bool) -> Result<String, Invalid> {
+    let s = input.trim().replace("\r\n", "\n");
+    if required && s.is_empty() {
+        return Err(Invalid::new(format!("Enter {what}")));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(Invalid::new(format!(
+            "The {what} must not contain control characters"
+        )));
+    }
+    if s.chars().count() > max {
+        return Err(Invalid::new(format!(
+            "The {what} must be {max} characters or fewer"
+        )));
+    }
+    Ok(s)
+}
+
 /// A URL slug: lower-case letters, digits and hyphens, 1 to 100 characters.
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
@@ -63,6 +83,24 @@ mod tests {
             single_line("<script>é😀", "the name", 120).is_ok(),
             "markup is text, escaped on output"
         );
+    }
+
+    #[test]
+    fn paragraph_rules() {
+        assert_eq!(
+            paragraph(" one\r\ntwo ", "summary", 600, true).unwrap(),
+            "one\ntwo"
+        );
+        assert_eq!(
+            paragraph("", "summary", 600, true).unwrap_err().0,
+            "Enter summary"
+        );
+        assert_eq!(paragraph("", "note", 600, false).unwrap(), "");
+        assert!(paragraph("a\0b", "summary", 600, false).is_err());
+        assert!(paragraph(&"x".repeat(601), "summary", 600, false)
+            .unwrap_err()
+            .0
+            .contains("600 characters"));
     }
 
     #[test]
