@@ -617,7 +617,7 @@ async fn unique_slug(tx: &mut db::Tx<'_>, name: &str) -> Result<String, sqlx::Er
     }
 }
 
-/// The stored provider in the same form as `Row::fingerprint`.
+/// The stored provider's fingerprint, comparable with an imported row's.
 async fn current_fingerprint(tx: &mut db::Tx<'_>, id: i64) -> Result<String, sqlx::Error> {
     type P = (
         String,
@@ -647,53 +647,57 @@ async fn current_fingerprint(tx: &mut db::Tx<'_>, id: i64) -> Result<String, sql
     .bind(true)
     .fetch_optional(&mut **tx)
     .await?;
-    let mut tiers: Vec<i64> =
+    let tiers: Vec<i64> =
         sqlx::query_scalar("SELECT tier FROM provider_tiers WHERE provider_id = $1")
             .bind(id)
             .fetch_all(&mut **tx)
             .await?;
-    tiers.sort();
-    let mut pts: Vec<String> = sqlx::query_scalar(
+    let pts: Vec<String> = sqlx::query_scalar(
         "SELECT place_type_key FROM provider_place_types WHERE provider_id = $1",
     )
     .bind(id)
     .fetch_all(&mut **tx)
     .await?;
-    pts.sort();
-    let mut ks: Vec<String> =
+    let key_stages: Vec<String> =
         sqlx::query_scalar("SELECT key_stage_key FROM provider_key_stages WHERE provider_id = $1")
             .bind(id)
             .fetch_all(&mut **tx)
             .await?;
-    ks.sort();
-    let mut needs: Vec<String> =
+    let needs: Vec<String> =
         sqlx::query_scalar("SELECT need_key FROM provider_needs WHERE provider_id = $1")
             .bind(id)
             .fetch_all(&mut **tx)
             .await?;
-    needs.sort();
     let (address, postcode, lat, lon) = site.unwrap_or_default();
-    Ok(format!(
-        "{}|{}|{}|{}|{}|{}|{}|{}|{:.5}|{:.5}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}|{}",
-        p.0,
-        p.1,
-        p.2,
-        p.3.unwrap_or_default(),
-        p.4.unwrap_or_default(),
-        p.5.unwrap_or_default(),
+    // The stored provider as a row, so both sides use the one `Row::fingerprint`.
+    let stored = Row {
+        line: 0,
+        name: p.0,
+        summary: p.1,
+        description: p.2,
+        website: p.3.unwrap_or_default(),
+        email: p.4.unwrap_or_default(),
+        phone: p.5.unwrap_or_default(),
         address,
         postcode,
-        lat.unwrap_or_default(),
-        lon.unwrap_or_default(),
-        p.11,
-        tiers,
-        pts,
-        ks,
+        lat: lat.unwrap_or_default(),
+        lon: lon.unwrap_or_default(),
+        locality_id: p.11,
+        tiers: tiers
+            .into_iter()
+            .filter_map(|t| Tier::from_number(t).ok())
+            .collect(),
+        place_types: pts
+            .iter()
+            .filter_map(|k| PlaceType::parse(k).ok())
+            .collect(),
+        key_stages,
         needs,
-        p.6,
-        p.7,
-        p.8,
-        p.9,
-        p.10
-    ))
+        registration: p.6,
+        urn: p.7,
+        ukprn: p.8,
+        capacity: p.9,
+        places_free: p.10,
+    };
+    Ok(stored.fingerprint())
 }
