@@ -12,14 +12,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 2; }
 profile=${PROFILE:-release}
-if [ "$profile" = release ]; then cargo build --release --quiet --bin apdir; else cargo build --quiet --bin apdir; fi
-bin=${CARGO_TARGET_DIR:-target}/$profile/apdir
-data=$(mktemp -d)
 port=${PORT:-18090}
-"$bin" serve --demo --port "$port" --data-dir "$data" --database-url "sqlite://$data/apdir.db" >"$data/log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+. scripts/demo_server.sh
+start_demo_server "$profile" "$port"
 
 sign_in() {
   local jar="$data/jar-$1"

@@ -4,13 +4,9 @@
 set -euo pipefail
 duration=${1:-20s}
 cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin apdir
-data=$(mktemp -d)
 port=${PORT:-18092}
-"${CARGO_TARGET_DIR:-target}/release/apdir" serve --demo --port "$port" --data-dir "$data" --database-url "sqlite://$data/apdir.db" >"$data/log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+. scripts/demo_server.sh
+start_demo_server release "$port"
 health=$(wrk -t2 -c20 -d"$duration" "http://127.0.0.1:$port/healthz" | awk '/Requests\/sec/ {print $2}')
 search=$(wrk -t2 -c20 -d"$duration" -s scripts/search_http.lua "http://127.0.0.1:$port")
 echo "healthz rps=$health"
