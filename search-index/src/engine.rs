@@ -374,7 +374,7 @@ impl Index {
         Ok(out)
     }
 
-    /// The stored copy of a provider's document, for tests and diagnostics.
+    /// Whether a provider is in the index (for tests and diagnostics).
     pub fn contains(&self, id: i64) -> bool {
         self.shared
             .columns
