@@ -57,7 +57,7 @@ async fn providers(
         key_stages,
         needs,
     };
-    let near = crate::directory::default_near(viewer, state).await?;
+    let near = crate::directory::near_point(viewer, state, query.near.as_deref()).await?;
     let parsed = directory_search::parse(&query, &vocab, near, 100, 20).map_err(|errors| {
         let msg: Vec<String> = errors
             .iter()

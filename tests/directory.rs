@@ -193,6 +193,54 @@ async fn distances_match_a_hand_computed_haversine() {
 }
 
 #[rocket::async_test]
+async fn distance_from_a_school_named_by_its_urn() {
+    let app = TestApp::with_demo().await;
+    let (urn, name, slat, slon): (String, String, f64, f64) = sqlx::query_as(
+        "SELECT urn, name, latitude, longitude FROM schools WHERE latitude IS NOT NULL ORDER BY urn DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let (plat, plon): (f64, f64) = sqlx::query_as(
+        "SELECT s.latitude, s.longitude FROM provider_sites s JOIN providers p ON p.id = s.provider_id \
+         WHERE p.slug = 'don-valley-motor-skills' AND s.is_main = $1",
+    )
+    .bind(true)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let r = 6371.0088_f64;
+    let (p1, p2) = (slat.to_radians(), plat.to_radians());
+    let dl = (plon - slon).to_radians();
+    let h = ((p2 - p1) / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    let expected = 2.0 * r * h.sqrt().asin();
+    let (status, v) = api(&app, &format!("q=motor&near={urn}")).await;
+    assert_eq!(status, Status::Ok, "{v}");
+    let got = v["results"][0]["distance_km"].as_f64().unwrap();
+    assert!(
+        (got - expected).abs() < 0.06,
+        "got {got}, expected {expected}"
+    );
+    // The page names the school rather than the number, and the profile measures from it too.
+    let (status, html) = app.get(&format!("/providers?near={urn}")).await;
+    assert_eq!(status, Status::Ok);
+    let escaped = name.replace('\'', "&#x27;");
+    assert!(
+        html.contains(&format!("Distances from {escaped}")),
+        "{name}"
+    );
+    let (status, html) = app
+        .get(&format!("/providers/don-valley-motor-skills?near={urn}"))
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(&format!("{expected:.1} km")) || html.contains(&format!("{got:.1} km")));
+    let (status, _) = app
+        .get("/providers/don-valley-motor-skills?near=999999")
+        .await;
+    assert_eq!(status, Status::BadRequest);
+}
+
+#[rocket::async_test]
 async fn api_refuses_bad_parameters_with_400() {
     let app = TestApp::with_demo().await;
     for (q, msg) in [
@@ -215,6 +263,10 @@ async fn api_refuses_bad_parameters_with_400() {
         ("near=S1&radius_km=-3", "Distance must be"),
         ("sort=random", "Sort by relevance, distance or name"),
         ("sort=distance", "Enter a postcode to sort by distance"),
+        (
+            "near=999999",
+            "do not know where the school with URN 999999 is",
+        ),
     ] {
         let (status, v) = api(&app, q).await;
         assert_eq!(status, Status::BadRequest, "{q}");

@@ -262,3 +262,150 @@ async fn history_is_for_progressions_and_the_provider_itself() {
     );
     assert_eq!(app.get("/provider/profile").await.0, Status::Forbidden);
 }
+
+/// The offer part of the form: what the searches filter on.
+fn with_offer<'a>(
+    base: &[(&'a str, &'a str)],
+    offer: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    base.iter().chain(offer.iter()).copied().collect()
+}
+
+async fn api_ids(app: &TestApp, q: &str) -> Vec<i64> {
+    let (_, body) = app
+        .get(&format!("/api/v1/providers?per_page=100&{q}"))
+        .await;
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[rocket::async_test]
+async fn the_offer_changes_through_approval_and_moves_the_provider_between_searches() {
+    let app = TestApp::with_demo().await;
+    let (id, places): (i64, i64) = sqlx::query_as(
+        "SELECT id, places_free FROM providers WHERE slug = 'steel-city-vocational-hub'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(places > 1, "the demo provider has places free");
+    // Nothing in the demo offers KS1 with tier 1 at this provider.
+    assert!(!api_ids(&app, "tier=1&key_stage=KS1&need=PD")
+        .await
+        .contains(&id));
+
+    app.login("provider@demo.test").await;
+    let (_, form) = app.get("/provider/profile").await;
+    assert!(form.contains("name=\"tiers\"") && form.contains("name=\"capacity\""));
+    let offer = [
+        ("tiers", "1"),
+        ("tiers", "1"),
+        ("place_types", "outreach"),
+        ("key_stages", "KS1"),
+        ("key_stages", "KS2"),
+        ("needs", "PD"),
+        ("capacity", "1"),
+    ];
+    let r = app
+        .post_csrf("/provider/profile", &with_offer(&FIELDS, &offer))
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    // Waiting: searches still find the old offer.
+    assert!(!api_ids(&app, "tier=1&key_stage=KS1&need=PD")
+        .await
+        .contains(&id));
+    app.logout().await;
+
+    app.login("progressions@demo.test").await;
+    let (_, queue) = app.get("/approvals").await;
+    for label in [
+        "Tiers",
+        "Types of place",
+        "Key stages",
+        "Needs supported",
+        "Capacity",
+    ] {
+        assert!(queue.contains(label), "{label} listed as changed");
+    }
+    assert!(queue.contains("Tier 1"));
+    let vid: i64 = sqlx::query_scalar("SELECT id FROM provider_versions WHERE status = 'pending'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let r = app
+        .post_csrf(
+            &format!("/approvals/{vid}"),
+            &[("decision", "approve"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    app.flush_index();
+    assert!(api_ids(&app, "tier=1&key_stage=KS1&need=PD")
+        .await
+        .contains(&id));
+    assert!(!api_ids(&app, "tier=3").await.contains(&id));
+    // Capacity went below places free, so places free followed it.
+    let (capacity, free): (i64, i64) =
+        sqlx::query_as("SELECT capacity, places_free FROM providers WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((capacity, free), (1, 1));
+    let tiers: Vec<i64> =
+        sqlx::query_scalar("SELECT tier FROM provider_tiers WHERE provider_id = $1")
+            .bind(id)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(tiers, vec![1], "duplicates collapse");
+    let (_, public) = app.get("/providers/steel-city-vocational-hub").await;
+    assert!(public.contains("Physical disability") || public.contains("PD"));
+}
+
+#[rocket::async_test]
+async fn a_bad_offer_is_refused_whole_with_every_problem_listed() {
+    let app = TestApp::with_demo().await;
+    app.login("progressions@demo.test").await;
+    let before = app.count("SELECT COUNT(*) FROM provider_versions").await;
+    let tags_before = app.count("SELECT COUNT(*) FROM provider_tiers").await;
+    let offer = [
+        ("tiers", "4"),
+        ("place_types", "boarding"),
+        ("needs", "XYZ"),
+        ("capacity", "-1"),
+    ];
+    let r = app
+        .post_csrf(
+            "/providers/don-valley-motor-skills/edit",
+            &with_offer(&FIELDS, &offer),
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let html = r.into_string().await.unwrap();
+    for (anchor, message) in [
+        ("#tiers-1", "Choose tiers from the list"),
+        ("#place_types-1", "Choose types of place from the list"),
+        ("#key_stages-1", "Choose at least one key stage"),
+        ("#needs-1", "Choose needs from the list"),
+        (
+            "#capacity",
+            "Capacity must be a whole number from 0 to 2000",
+        ),
+    ] {
+        assert!(html.contains(&format!("href=\"{anchor}\"")), "{anchor}");
+        assert!(html.contains(message), "{message}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM provider_versions").await,
+        before
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM provider_tiers").await,
+        tags_before
+    );
+}

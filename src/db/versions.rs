@@ -17,6 +17,34 @@ pub struct ProfileFields {
     pub qualifications: String,
     pub days_hours: String,
     pub transport: String,
+    /// What the provider offers. Versions saved before offers were editable have none, and
+    /// applying them leaves the offer as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<Offer>,
+}
+
+/// The searchable offer: tiers, place types, key stages, needs (keys) and capacity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub tiers: Vec<i64>,
+    pub place_types: Vec<String>,
+    pub key_stages: Vec<String>,
+    pub needs: Vec<String>,
+    pub capacity: i64,
+}
+
+impl Offer {
+    /// (field key, label, shown value) for each part, for change lists.
+    fn parts(&self) -> [(&'static str, &'static str, String); 5] {
+        let tiers: Vec<String> = self.tiers.iter().map(|t| format!("Tier {t}")).collect();
+        [
+            ("tiers", "Tiers", tiers.join(", ")),
+            ("place_types", "Types of place", self.place_types.join(", ")),
+            ("key_stages", "Key stages", self.key_stages.join(", ")),
+            ("needs", "Needs supported", self.needs.join(", ")),
+            ("capacity", "Capacity", self.capacity.to_string()),
+        ]
+    }
 }
 
 impl ProfileFields {
@@ -61,11 +89,20 @@ impl ProfileFields {
                 &new.transport,
             ),
         ];
-        pairs
+        let mut out: Vec<_> = pairs
             .into_iter()
             .filter(|(_, _, a, b)| a != b)
             .map(|(k, l, a, b)| (k, l, a.clone(), b.clone()))
-            .collect()
+            .collect();
+        if let Some(new_offer) = &new.offer {
+            let old = self.offer.clone().unwrap_or_default();
+            for ((k, l, a), (_, _, b)) in old.parts().into_iter().zip(new_offer.parts()) {
+                if a != b {
+                    out.push((k, l, a, b));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -113,8 +150,38 @@ pub async fn current(pool: &Pool, provider_id: i64) -> Result<Option<ProfileFiel
         qualifications: r.6,
         days_hours: r.7,
         transport: r.8,
+        offer: None,
     });
-    Ok(row)
+    let Some(mut fields) = row else {
+        return Ok(None);
+    };
+    fields.offer = Some(offer(pool, provider_id).await?);
+    Ok(Some(fields))
+}
+
+/// A provider's live offer, each list in a stable order.
+pub async fn offer(pool: &Pool, provider_id: i64) -> Result<Offer, sqlx::Error> {
+    let capacity: i64 = sqlx::query_scalar("SELECT capacity FROM providers WHERE id = $1")
+        .bind(provider_id)
+        .fetch_one(pool)
+        .await?;
+    let tiers: Vec<i64> =
+        sqlx::query_scalar("SELECT tier FROM provider_tiers WHERE provider_id = $1 ORDER BY tier")
+            .bind(provider_id)
+            .fetch_all(pool)
+            .await?;
+    let list = |sql: &'static str| {
+        sqlx::query_scalar::<_, String>(sql)
+            .bind(provider_id)
+            .fetch_all(pool)
+    };
+    Ok(Offer {
+        tiers,
+        place_types: list("SELECT place_type_key FROM provider_place_types WHERE provider_id = $1 ORDER BY place_type_key").await?,
+        key_stages: list("SELECT key_stage_key FROM provider_key_stages WHERE provider_id = $1 ORDER BY key_stage_key").await?,
+        needs: list("SELECT need_key FROM provider_needs WHERE provider_id = $1 ORDER BY need_key").await?,
+        capacity,
+    })
 }
 
 pub async fn pending_for(pool: &Pool, provider_id: i64) -> Result<Option<VersionRow>, sqlx::Error> {
@@ -211,6 +278,62 @@ pub async fn apply(
     .bind(&f.days_hours)
     .bind(&f.transport)
     .bind(at)
+    .bind(provider_id)
+    .execute(&mut *conn)
+    .await?;
+    if let Some(o) = &f.offer {
+        apply_offer(conn, provider_id, o).await?;
+    }
+    Ok(())
+}
+
+/// Replaces the offer's link rows and capacity; places free never exceeds the new capacity.
+async fn apply_offer(conn: &mut Conn, provider_id: i64, o: &Offer) -> Result<(), sqlx::Error> {
+    for table in [
+        "provider_tiers",
+        "provider_place_types",
+        "provider_key_stages",
+        "provider_needs",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE provider_id = $1"))
+            .bind(provider_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let inserts: [(&str, Vec<String>); 3] = [
+        (
+            "INSERT INTO provider_place_types (provider_id, place_type_key) VALUES ($1, $2)",
+            o.place_types.clone(),
+        ),
+        (
+            "INSERT INTO provider_key_stages (provider_id, key_stage_key) VALUES ($1, $2)",
+            o.key_stages.clone(),
+        ),
+        (
+            "INSERT INTO provider_needs (provider_id, need_key) VALUES ($1, $2)",
+            o.needs.clone(),
+        ),
+    ];
+    for t in &o.tiers {
+        sqlx::query("INSERT INTO provider_tiers (provider_id, tier) VALUES ($1, $2)")
+            .bind(provider_id)
+            .bind(t)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (sql, values) in inserts {
+        for v in values {
+            sqlx::query(sql)
+                .bind(provider_id)
+                .bind(v)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    sqlx::query(
+        "UPDATE providers SET capacity = $1, places_free = CASE WHEN places_free > $1 THEN $1 ELSE places_free END WHERE id = $2",
+    )
+    .bind(o.capacity)
     .bind(provider_id)
     .execute(&mut *conn)
     .await?;

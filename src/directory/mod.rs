@@ -7,6 +7,7 @@ pub mod search;
 
 use crate::auth::session::Viewer;
 use crate::db;
+use crate::domain::Urn;
 use crate::error::{AppError, AppResult};
 use crate::web::{Page, Reply};
 use crate::AppState;
@@ -35,10 +36,36 @@ pub async fn default_near(
     };
     Ok(db::schools::get(&state.pool, school_id)
         .await?
-        .and_then(|s| match (s.latitude, s.longitude) {
-            (Some(lat), Some(lon)) => Some(((lat, lon), s.name)),
-            _ => None,
-        }))
+        .and_then(school_point))
+}
+
+fn school_point(s: db::schools::SchoolRow) -> Option<((f64, f64), String)> {
+    match (s.latitude, s.longitude) {
+        (Some(lat), Some(lon)) => Some(((lat, lon), s.name)),
+        _ => None,
+    }
+}
+
+/// The point a search measures from, found before the query is checked: the school a `near`
+/// of six digits names by its URN, or with no `near`, a school user's own school.
+pub async fn near_point(
+    viewer: &Viewer,
+    state: &AppState,
+    near: Option<&str>,
+) -> AppResult<Option<((f64, f64), String)>> {
+    match near.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(n) => match Urn::parse(n) {
+            Ok(urn) => Ok(db::schools::by_urn(&state.pool, urn.as_str())
+                .await?
+                .and_then(school_point)),
+            Err(_) => Ok(None),
+        },
+        None => default_near(viewer, state).await,
+    }
+}
+
+pub fn unknown_school(urn: &str) -> String {
+    format!("We do not know where the school with URN {urn} is. Enter its postcode instead")
 }
 
 /// One result, as pages and the API show it.
@@ -113,7 +140,7 @@ async fn list(
         key_stages,
         needs,
     };
-    let near_default = default_near(viewer, state).await?;
+    let near_default = near_point(viewer, state, query.near.as_deref()).await?;
     let (status, errors, parsed) =
         match search::parse(&query, &vocab, near_default.clone(), PAGE_SIZE, PAGE_SIZE) {
             Ok(p) => (Status::Ok, Vec::<FieldError>::new(), p),
@@ -122,7 +149,7 @@ async fn list(
                 let fallback = search::parse(
                     &SearchQuery::default(),
                     &vocab,
-                    near_default,
+                    default_near(viewer, state).await?,
                     PAGE_SIZE,
                     PAGE_SIZE,
                 )
@@ -215,7 +242,10 @@ async fn list(
             "framework" => Some("On the council's framework".into()),
             "approved" => Some("Checks complete".into()),
             "has_places" => Some("Has places free".into()),
-            "near" => Some(format!("Near {v}")),
+            "near" => Some(format!(
+                "Near {}",
+                parsed.near_label.as_deref().unwrap_or(v)
+            )),
             "radius_km" => Some(format!("Within {v} km")),
             "q" => Some(format!("“{v}”")),
             _ => None,
@@ -291,8 +321,13 @@ async fn show(
         .await?
         .ok_or(AppError::NotFound)?;
     let sites = db::providers::sites(&state.pool, provider.row.id).await?;
-    // Distances from a given postcode, or a school user's own school.
+    // Distances from a given postcode or school (by URN), or a school user's own school.
     let from = match near.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(n) if Urn::parse(n).is_ok() => Some(
+            near_point(viewer, state, Some(n))
+                .await?
+                .ok_or_else(|| AppError::BadRequest(unknown_school(n)))?,
+        ),
         Some(n) => Some((
             crate::geo::parse_near(n).map_err(|e| AppError::BadRequest(e.0))?,
             n.to_string(),

@@ -1,12 +1,14 @@
 //! Keeping profiles current: provider staff submit changes for approval (places free they set
 //! directly), the Progressions Team approves or edits directly, and every version is kept.
 
+use super::index::Reference;
 use super::index::{refresh, Search};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::guards::{Actor, Progressions, ProviderStaff, SignedIn};
-use crate::db::versions::{self, ProfileFields};
+use crate::db::versions::{self, Offer, ProfileFields};
 use crate::db::{self};
 use crate::domain::{text, Email, Role};
+use crate::domain::{PlaceType, Tier};
 use crate::error::{AppError, AppResult};
 use crate::web::{Page, Reply};
 use crate::AppState;
@@ -49,6 +51,12 @@ pub struct ProfileForm {
     days_hours: String,
     #[field(default = String::new())]
     transport: String,
+    tiers: Vec<String>,
+    place_types: Vec<String>,
+    key_stages: Vec<String>,
+    needs: Vec<String>,
+    /// Absent when the form carried no offer section (the offer then stays as it is).
+    capacity: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -142,9 +150,124 @@ pub fn parse_profile(f: &ProfileForm) -> Result<ProfileFields, Vec<FieldError>> 
             qualifications,
             days_hours,
             transport,
+            offer: None,
         })
     } else {
         Err(errors)
+    }
+}
+
+/// Most places one provider can offer (a typo guard, well above any real provider).
+const MAX_CAPACITY: i64 = 2000;
+
+/// Checks the offer part of the form against the taxonomies; None when the form had none.
+pub fn parse_offer(f: &ProfileForm, r: &Reference) -> Result<Option<Offer>, Vec<FieldError>> {
+    let Some(capacity) = &f.capacity else {
+        return Ok(None);
+    };
+    let mut errors = Vec::new();
+    let mut tiers: Vec<i64> = Vec::new();
+    for t in &f.tiers {
+        match Tier::parse(t) {
+            Ok(t) => tiers.push(t.number()),
+            Err(_) => errors.push(FieldError {
+                field: "tiers-1",
+                message: "Choose tiers from the list".into(),
+            }),
+        }
+    }
+    let mut keys =
+        |values: &[String], known: &dyn Fn(&str) -> bool, field: &'static str, what: &str| {
+            let mut out = Vec::new();
+            for v in values {
+                if known(v) {
+                    out.push(v.clone());
+                } else if !errors.iter().any(|e| e.field == field) {
+                    errors.push(FieldError {
+                        field,
+                        message: format!("Choose {what} from the list"),
+                    });
+                }
+            }
+            out.sort();
+            out.dedup();
+            out
+        };
+    let place_types = keys(
+        &f.place_types,
+        &|v| PlaceType::parse(v).is_ok_and(|p| p.key() == v),
+        "place_types-1",
+        "types of place",
+    );
+    let key_stages = keys(
+        &f.key_stages,
+        &|v| r.key_stages.iter().any(|k| k.key == v),
+        "key_stages-1",
+        "key stages",
+    );
+    let needs = keys(
+        &f.needs,
+        &|v| r.needs.iter().any(|n| n.key == v),
+        "needs-1",
+        "needs",
+    );
+    tiers.sort();
+    tiers.dedup();
+    for (empty, field, message) in [
+        (tiers.is_empty(), "tiers-1", "Choose at least one tier"),
+        (
+            place_types.is_empty(),
+            "place_types-1",
+            "Choose at least one type of place",
+        ),
+        (
+            key_stages.is_empty(),
+            "key_stages-1",
+            "Choose at least one key stage",
+        ),
+    ] {
+        if empty && !errors.iter().any(|e| e.field == field) {
+            errors.push(FieldError {
+                field,
+                message: message.into(),
+            });
+        }
+    }
+    let capacity = match capacity.trim().parse::<i64>() {
+        Ok(n) if (0..=MAX_CAPACITY).contains(&n) => n,
+        _ => {
+            errors.push(FieldError {
+                field: "capacity",
+                message: format!("Capacity must be a whole number from 0 to {MAX_CAPACITY}"),
+            });
+            0
+        }
+    };
+    if errors.is_empty() {
+        Ok(Some(Offer {
+            tiers,
+            place_types,
+            key_stages,
+            needs,
+            capacity,
+        }))
+    } else {
+        Err(errors)
+    }
+}
+
+/// The whole form: profile text and offer, with every problem at once.
+pub fn parse_all(f: &ProfileForm, r: &Reference) -> Result<ProfileFields, Vec<FieldError>> {
+    match (parse_profile(f), parse_offer(f, r)) {
+        (Ok(mut fields), Ok(offer)) => {
+            fields.offer = offer;
+            Ok(fields)
+        }
+        (a, b) => {
+            let mut errors = a.err().unwrap_or_default();
+            errors.extend(b.err().unwrap_or_default());
+            Err(errors)
+        }
     }
 }
 
@@ -171,6 +294,7 @@ impl ProfileForm {
 }
 
 fn form_of(p: &ProfileFields) -> ProfileForm {
+    let o = p.offer.as_ref();
     ProfileForm {
         name: p.name.clone(),
         summary: p.summary.clone(),
@@ -181,14 +305,68 @@ fn form_of(p: &ProfileFields) -> ProfileForm {
         qualifications: p.qualifications.clone(),
         days_hours: p.days_hours.clone(),
         transport: p.transport.clone(),
+        tiers: o
+            .map(|o| o.tiers.iter().map(i64::to_string).collect())
+            .unwrap_or_default(),
+        place_types: o.map(|o| o.place_types.clone()).unwrap_or_default(),
+        key_stages: o.map(|o| o.key_stages.clone()).unwrap_or_default(),
+        needs: o.map(|o| o.needs.clone()).unwrap_or_default(),
+        capacity: o.map(|o| o.capacity.to_string()),
     }
 }
 
-fn values(f: &ProfileForm) -> minijinja::Value {
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+    checked: bool,
+}
+
+fn choices(options: Vec<(String, String)>, chosen: &[String]) -> Vec<Choice> {
+    options
+        .into_iter()
+        .map(|(value, label)| Choice {
+            checked: chosen.contains(&value),
+            value,
+            label,
+        })
+        .collect()
+}
+
+/// The form's values for the template, with the offer's checkbox lists.
+fn values(f: &ProfileForm, r: &Reference) -> minijinja::Value {
+    let tiers = choices(
+        (1..=3)
+            .map(|t| (t.to_string(), format!("Tier {t}")))
+            .collect(),
+        &f.tiers,
+    );
+    let place_types = choices(
+        r.place_types
+            .iter()
+            .map(|t| (t.key.clone(), t.name.clone()))
+            .collect(),
+        &f.place_types,
+    );
+    let key_stages = choices(
+        r.key_stages
+            .iter()
+            .map(|t| (t.key.clone(), t.key.clone()))
+            .collect(),
+        &f.key_stages,
+    );
+    let needs = choices(
+        r.needs
+            .iter()
+            .map(|t| (t.key.clone(), format!("{} ({})", t.name, t.key)))
+            .collect(),
+        &f.needs,
+    );
     context! {
         name => &f.name, summary => &f.summary, description => &f.description, website => &f.website,
         email => &f.email, phone => &f.phone, qualifications => &f.qualifications,
         days_hours => &f.days_hours, transport => &f.transport,
+        tiers, place_types, key_stages, needs, capacity => f.capacity.clone().unwrap_or_default(),
     }
 }
 
@@ -202,6 +380,7 @@ async fn render_own(
     form: Option<&ProfileForm>,
     errors: Vec<FieldError>,
     places_error: Option<String>,
+    r: &Reference,
 ) -> AppResult<Reply> {
     let provider = db::providers::by_id(&state.pool, provider_id)
         .await?
@@ -211,9 +390,15 @@ async fn render_own(
         .ok_or(AppError::NotFound)?;
     let pending = versions::pending_for(&state.pool, provider_id).await?;
     let shown = match (form, &pending) {
-        (Some(f), _) => values(f),
-        (None, Some(p)) => values(&form_of(&p.profile())),
-        (None, None) => values(&form_of(&live)),
+        (Some(f), _) => values(f, r),
+        (None, Some(p)) => {
+            let mut pending = p.profile();
+            if pending.offer.is_none() {
+                pending.offer = live.offer.clone();
+            }
+            values(&form_of(&pending), r)
+        }
+        (None, None) => values(&form_of(&live), r),
     };
     let changes: Vec<_> = pending
         .as_ref()
@@ -235,6 +420,7 @@ async fn own_profile(
     staff: ProviderStaff<'_>,
     csrf: CsrfToken,
     state: &State<AppState>,
+    search: &State<Search>,
 ) -> AppResult<Reply> {
     render_own(
         &view,
@@ -245,6 +431,7 @@ async fn own_profile(
         None,
         vec![],
         None,
+        &search.reference(),
     )
     .await
 }
@@ -256,9 +443,11 @@ async fn submit_profile(
     csrf: CsrfToken,
     actor: Actor,
     state: &State<AppState>,
+    search: &State<Search>,
     form: CsrfForm<ProfileForm>,
 ) -> AppResult<Reply> {
-    let fields = match parse_profile(&form.0) {
+    let reference = search.reference();
+    let fields = match parse_all(&form.0, &reference) {
         Ok(f) => f,
         Err(errors) => {
             return render_own(
@@ -270,6 +459,7 @@ async fn submit_profile(
                 Some(&form.0),
                 errors,
                 None,
+                &reference,
             )
             .await
         }
@@ -343,6 +533,7 @@ async fn set_places(
                 None,
                 vec![],
                 Some(msg),
+                &search.reference(),
             )
             .await;
         }
@@ -473,6 +664,7 @@ async fn edit_page(
     _p: Progressions<'_>,
     csrf: CsrfToken,
     state: &State<AppState>,
+    search: &State<Search>,
     slug: &str,
 ) -> AppResult<Reply> {
     let id = provider_id_for(state, slug).await?;
@@ -481,7 +673,7 @@ async fn edit_page(
         .ok_or(AppError::NotFound)?;
     view.ok(
         "directory/edit.html.j2",
-        context! { slug, values => values(&form_of(&live)), errors => Vec::<FieldError>::new(), csrf_token => csrf.0 },
+        context! { slug, values => values(&form_of(&live), &search.reference()), errors => Vec::<FieldError>::new(), csrf_token => csrf.0 },
     )
 }
 
@@ -498,15 +690,14 @@ async fn edit(
     form: CsrfForm<ProfileForm>,
 ) -> AppResult<Reply> {
     let id = provider_id_for(state, slug).await?;
-    let fields = match parse_profile(&form.0) {
+    let reference = search.reference();
+    let fields = match parse_all(&form.0, &reference) {
         Ok(f) => f,
-        Err(errors) => {
-            return view.render(
-                Status::UnprocessableEntity,
-                "directory/edit.html.j2",
-                context! { slug, values => values(&form.0), errors, csrf_token => csrf.0 },
-            )
-        }
+        Err(errors) => return view.render(
+            Status::UnprocessableEntity,
+            "directory/edit.html.j2",
+            context! { slug, values => values(&form.0, &reference), errors, csrf_token => csrf.0 },
+        ),
     };
     let mut tx = state.pool.begin().await?;
     let vid = versions::edit_directly(&mut tx, id, &fields, p.0.user_id, db::now()).await?;

@@ -75,11 +75,12 @@ fn flag(v: &Option<String>, field: &'static str, errors: &mut Vec<FieldError>) -
 }
 
 /// Checks every parameter; an unknown value is an error, never silently ignored.
-/// `default_near` is used when no `near` is given (a school's own location).
+/// `resolved` is the point found beforehand (see `directory::near_point`): the school a URN in
+/// `near` names, or with no `near`, a school user's own school.
 pub fn parse(
     q: &SearchQuery,
     vocab: &Vocabulary<'_>,
-    default_near: Option<((f64, f64), String)>,
+    resolved: Option<((f64, f64), String)>,
     max_per_page: usize,
     default_per_page: usize,
 ) -> Result<Parsed, Vec<FieldError>> {
@@ -155,6 +156,16 @@ pub fn parse(
     let mut near = None;
     let mut near_label = None;
     match q.near.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(n) if crate::domain::Urn::parse(n).is_ok() => match resolved {
+            Some((p, label)) => {
+                near = Some(p);
+                near_label = Some(label);
+            }
+            None => errors.push(FieldError {
+                field: "near",
+                message: super::unknown_school(n),
+            }),
+        },
         Some(n) => match crate::geo::parse_near(n) {
             Ok(p) => {
                 near = Some(p);
@@ -166,7 +177,7 @@ pub fn parse(
             }),
         },
         None => {
-            if let Some((p, label)) = default_near {
+            if let Some((p, label)) = resolved {
                 near = Some(p);
                 near_label = Some(label);
             }

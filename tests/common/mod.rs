@@ -187,6 +187,17 @@ impl TestApp {
         assert_eq!(r.status(), Status::SeeOther);
     }
 
+    /// Waits until every queued index change is searchable.
+    pub fn flush_index(&self) {
+        if let Some(search) = self
+            .client
+            .rocket()
+            .state::<apdir::directory::index::Search>()
+        {
+            search.0.flush();
+        }
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.pool)
