@@ -9,6 +9,9 @@
 //! in-process (routing, guards, SQL, templates) with Rocket's local client; the baseline is
 //! `GET /healthz`, the cheapest request that touches the database.
 
+#[path = "support/sql_baseline.rs"]
+mod sql_baseline;
+
 use apdir::config::Config;
 use apdir::db;
 use apdir::domain::{PlaceType, Tier, Upn};
@@ -60,8 +63,10 @@ async fn main() {
         .await
         .expect("index");
     let rebuild_s = t.elapsed().as_secs_f64();
-    let mix = query_mix(&search, &scale);
+    let requests = mix_requests(&scale);
+    let index_times = time_index(&search, &requests);
     drop(search);
+    let sql_line = sql_baseline_mix(&pool, &requests, &index_times).await;
 
     // One client per visitor (cookies are per client), each with its own data directory, since
     // an index directory has one writer.
@@ -97,7 +102,12 @@ async fn main() {
         scale.areas * scale.providers_per_area
     );
     println!();
-    println!("{mix}");
+    println!(
+        "{}",
+        index_times.line("Search index, 1,000-query mix in-process")
+    );
+    println!();
+    println!("{sql_line}");
     println!();
     println!("| Path | Iterations | Median | p95 | Per second | × baseline |");
     println!("|---|---:|---:|---:|---:|---:|");
@@ -205,9 +215,8 @@ async fn main() {
     println!("Median and p95 are per request, measured in-process (no network).");
 }
 
-/// A fixed mix of 1,000 realistic directory queries (text, filters, geo radius, combinations),
-/// answered by the search index in-process; returns a markdown line with p50 and p99.
-fn query_mix(search: &apdir::directory::index::Search, scale: &Scale) -> String {
+/// A fixed mix of 1,000 realistic directory queries (text, filters, geo radius, combinations).
+fn mix_requests(scale: &Scale) -> Vec<search_index::SearchRequest> {
     use search_index::{Filters, SearchRequest, Sort};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1000);
     let words = [
@@ -268,23 +277,98 @@ fn query_mix(search: &apdir::directory::index::Search, scale: &Scale) -> String 
         }
         requests.push(r);
     }
+    requests
+}
+
+/// Sorted latencies of one run of the mix, and each request's total (to compare answers).
+struct MixTimes {
+    samples: Vec<Duration>,
+    totals: Vec<i64>,
+}
+
+impl MixTimes {
+    fn new(mut samples: Vec<Duration>, totals: Vec<i64>) -> MixTimes {
+        samples.sort();
+        MixTimes { samples, totals }
+    }
+    fn pct(&self, p: usize) -> Duration {
+        self.samples[(self.samples.len() * p / 100).min(self.samples.len() - 1)]
+    }
+    fn line(&self, what: &str) -> String {
+        format!(
+            "{what}: p50 {}, p99 {}, max {}.",
+            fmt(self.pct(50)),
+            fmt(self.pct(99)),
+            fmt(self.samples[self.samples.len() - 1])
+        )
+    }
+}
+
+/// The mix answered by the search index in-process (hits and all five facets).
+fn time_index(
+    search: &apdir::directory::index::Search,
+    requests: &[search_index::SearchRequest],
+) -> MixTimes {
     for r in requests.iter().take(50) {
         let _ = search.0.search(r);
     }
-    let mut samples: Vec<Duration> = requests
+    let mut totals = Vec::with_capacity(requests.len());
+    let samples = requests
         .iter()
         .map(|r| {
             let t = Instant::now();
-            let _ = search.0.search(r).expect("search");
-            t.elapsed()
+            let res = search.0.search(r).expect("search");
+            let d = t.elapsed();
+            totals.push(res.total as i64);
+            d
         })
         .collect();
-    samples.sort();
+    MixTimes::new(samples, totals)
+}
+
+/// The same mix answered by SQL alone (see `sql_baseline`), in the same run; returns the lines
+/// to print: its latencies, the ratio to the index, and how often the totals agree.
+async fn sql_baseline_mix(
+    pool: &db::Pool,
+    requests: &[search_index::SearchRequest],
+    index: &MixTimes,
+) -> String {
+    let docs = db::providers::index_docs(pool, None).await.expect("docs");
+    sql_baseline::prepare(pool, &docs).await.expect("fts table");
+    for r in requests.iter().take(20) {
+        let _ = sql_baseline::search(pool, r).await;
+    }
+    let mut totals = Vec::with_capacity(requests.len());
+    let mut samples = Vec::with_capacity(requests.len());
+    let mut facet_values = 0;
+    for r in requests {
+        let t = Instant::now();
+        let a = sql_baseline::search(pool, r).await.expect("sql search");
+        samples.push(t.elapsed());
+        totals.push(a.total);
+        facet_values += a.facet_values;
+        assert!(a.ids.len() as i64 <= a.total);
+    }
+    let sql = MixTimes::new(samples, totals);
+    // Without text both answer exactly the same question, so their totals must agree.
+    let (mut same, mut compared) = (0, 0);
+    for (i, r) in requests.iter().enumerate() {
+        if r.text.is_empty() {
+            compared += 1;
+            same += usize::from(index.totals[i] == sql.totals[i]);
+        }
+    }
+    assert_eq!(
+        same, compared,
+        "SQL baseline and index disagree on filter-only totals"
+    );
+    let ratio = |p| sql.pct(p).as_secs_f64() / index.pct(p).as_secs_f64();
     format!(
-        "Search index, 1,000-query mix in-process: p50 {}, p99 {}, max {}.",
-        fmt(samples[500]),
-        fmt(samples[990]),
-        fmt(samples[999])
+        "{}\n\nIndex against SQL: {:.0}× faster at p50, {:.0}× at p99 (goal at least 10×). \
+         Filter-only totals agree on {same} of {compared}; {facet_values} facet rows read.",
+        sql.line(&format!("SQL baseline ({}), same mix", db::BACKEND)),
+        ratio(50),
+        ratio(99),
     )
 }
 

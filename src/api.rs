@@ -9,6 +9,8 @@ use crate::error::{AppError, AppResult};
 use crate::AppState;
 use rocket::serde::json::{json, Json, Value};
 use rocket::{get, routes, Route, State};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 pub fn routes() -> Vec<Route> {
     routes![me, providers, provider, localities, pupils, pupil]
@@ -38,6 +40,15 @@ fn result_json(p: &db::providers::ProviderView, distance_km: Option<f64>) -> Val
     v
 }
 
+#[derive(Serialize)]
+struct SearchAnswer {
+    total: usize,
+    page: usize,
+    per_page: usize,
+    results: Vec<crate::directory::Result_>,
+    facets: BTreeMap<&'static str, BTreeMap<String, u32>>,
+}
+
 /// Directory search. Public; no due-diligence reasons, evidence or pupil data.
 #[get("/providers?<query..>")]
 async fn providers(
@@ -45,7 +56,7 @@ async fn providers(
     state: &State<AppState>,
     search: &State<Search>,
     query: SearchQuery,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<SearchAnswer>> {
     let reference = search.reference();
     let (localities, key_stages, needs) = (
         &reference.localities,
@@ -65,17 +76,19 @@ async fn providers(
             .collect();
         AppError::BadRequest(msg.join("; "))
     })?;
-    let (results, rows) = crate::directory::run(state, search, &parsed).await?;
-    let facets: serde_json::Map<String, Value> = results
+    let (results, rows) = crate::directory::run(search, &parsed).await?;
+    let facets = results
         .facets
-        .iter()
-        .map(|(f, counts)| (f.key().to_string(), json!(counts)))
+        .into_iter()
+        .map(|(f, counts)| (f.key(), counts))
         .collect();
-    Ok(Json(json!({
-        "total": results.total, "page": parsed.page, "per_page": parsed.per_page,
-        "results": rows.iter().map(|r| result_json(&r.provider, r.distance_km)).collect::<Vec<_>>(),
-        "facets": facets,
-    })))
+    Ok(Json(SearchAnswer {
+        total: results.total,
+        page: parsed.page,
+        per_page: parsed.per_page,
+        results: rows,
+        facets,
+    }))
 }
 
 /// A provider's public profile.

@@ -41,6 +41,7 @@ pub struct Row {
     pub dd_approved: bool,
     pub has_places: bool,
     pub sites: Vec<(f64, f64)>,
+    pub card: std::sync::Arc<str>,
 }
 
 /// The multi-valued facets, in `Row::multi` order.
@@ -93,6 +94,7 @@ impl Columns {
             dd_approved: d.dd_approved,
             has_places: d.places_free > 0,
             sites: d.sites.clone(),
+            card: d.card.as_str().into(),
         };
         match self.by_id.get(&d.id) {
             Some(&i) => self.rows[i] = row,

@@ -23,7 +23,7 @@ type Ranked<'a> = (Hit, &'a str);
 type Order<'a> = dyn Fn(&Ranked<'a>, &Ranked<'a>) -> std::cmp::Ordering + 'a;
 
 /// Bump when the schema or analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const VERSION_FILE: &str = "apdir_schema_version";
 const ANALYZER: &str = "apdir_en";
 
@@ -259,6 +259,7 @@ impl Index {
                             id: row.id,
                             score,
                             distance_km,
+                            card: row.card.clone(),
                         },
                         row.name_key.as_str(),
                     ));
@@ -539,6 +540,8 @@ fn encode(d: &ProviderDoc) -> String {
         d.dd_approved.to_string(),
         d.places_free.to_string(),
         list(&sites),
+        // Last, so a stray newline in it cannot shift the fields before it.
+        d.card.replace('\n', " "),
     ]
     .join("\n")
 }
@@ -571,6 +574,7 @@ fn decode(s: &str) -> Option<ProviderDoc> {
             Some((a.parse().ok()?, b.parse().ok()?))
         })
         .collect();
+    let card = next()?.to_string();
     Some(ProviderDoc {
         id,
         name,
@@ -584,6 +588,7 @@ fn decode(s: &str) -> Option<ProviderDoc> {
         dd_approved,
         places_free,
         sites,
+        card,
         ..ProviderDoc::default()
     })
 }

@@ -46,6 +46,9 @@ pub struct ProviderDoc {
     pub places_free: i64,
     /// Site coordinates (latitude, longitude).
     pub sites: Vec<(f64, f64)>,
+    /// What the app shows for a hit (apdir: the result as JSON), kept as given and returned
+    /// with each hit, so a page of results needs no database read. One line: no `\n`.
+    pub card: String,
 }
 
 /// The facets, in the order pages show them.
@@ -117,6 +120,8 @@ pub struct Hit {
     pub id: i64,
     pub score: f32,
     pub distance_km: Option<f64>,
+    /// The document's `card`.
+    pub card: std::sync::Arc<str>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -19,6 +19,7 @@ fn doc(id: i64, name: &str, summary: &str) -> ProviderDoc {
         dd_approved: true,
         places_free: 3,
         sites: vec![(53.38, -1.47)],
+        card: format!("{{\"id\":{id},\"name\":\"{name}\"}}"),
         ..ProviderDoc::default()
     }
 }
@@ -300,6 +301,21 @@ fn a_directory_index_survives_reopen_and_is_rebuilt_when_deleted_or_old() {
     let (ix, state) = Index::open(Some(&dir)).unwrap();
     assert_eq!(state, OpenState::Loaded);
     assert_eq!(ix.len(), 4, "columns rebuilt from stored documents");
+    // Each hit carries its document's card, also after a reopen.
+    let all = ix
+        .search(&SearchRequest {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.hits.len(), 4);
+    for h in &all.hits {
+        assert!(
+            h.card.starts_with(&format!("{{\"id\":{},", h.id)),
+            "{}",
+            h.card
+        );
+    }
     assert_eq!(
         ids(
             &ix,

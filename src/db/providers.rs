@@ -372,9 +372,33 @@ pub async fn supply_by_tier(pool: &Pool) -> Result<Vec<TierSupply>, sqlx::Error>
     .await
 }
 
+/// A provider as search results show it (pages and API), built with its index document and
+/// returned with each hit, so a page of results reads nothing from the database. Public
+/// fields only.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Card {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+    pub tiers: Vec<i64>,
+    pub place_types: Vec<String>,
+    pub key_stages: Vec<String>,
+    pub needs: Vec<String>,
+    /// The locality's display name.
+    pub locality: Option<String>,
+    pub registration: String,
+    pub due_diligence: String,
+    pub capacity: i64,
+    pub places_free: i64,
+}
+
 #[derive(FromRow)]
 struct IndexRow {
     id: i64,
+    slug: String,
+    capacity: i64,
+    locality_name: Option<String>,
     name: String,
     summary: String,
     description: String,
@@ -410,8 +434,9 @@ pub async fn index_docs(
         "WHERE $1 IS NULL"
     };
     let rows: Vec<IndexRow> = sqlx::query_as(&format!(
-        "SELECT p.id, p.name, p.summary, p.description, p.qualifications, p.registration, p.on_framework, \
-         p.dd_status, p.places_free, l.key AS locality_key FROM providers p \
+        "SELECT p.id, p.slug, p.capacity, l.name AS locality_name, p.name, p.summary, p.description, \
+         p.qualifications, p.registration, p.on_framework, p.dd_status, p.places_free, l.key AS locality_key \
+         FROM providers p \
          LEFT JOIN localities l ON l.id = p.locality_id {filter}"
     ))
     .bind(only)
@@ -449,6 +474,21 @@ pub async fn index_docs(
     .bind(only)
     .fetch_all(pool)
     .await?;
+    // What only the card needs, by provider.
+    let mut card_parts: std::collections::HashMap<i64, (String, i64, Option<String>, String)> =
+        rows.iter()
+            .map(|r| {
+                (
+                    r.id,
+                    (
+                        r.slug.clone(),
+                        r.capacity,
+                        r.locality_name.clone(),
+                        r.dd_status.clone(),
+                    ),
+                )
+            })
+            .collect();
     let mut by_id: std::collections::HashMap<i64, search_index::ProviderDoc> = rows
         .into_iter()
         .map(|r| {
@@ -497,5 +537,32 @@ pub async fn index_docs(
     }
     let mut docs: Vec<_> = by_id.into_values().collect();
     docs.sort_by_key(|d| d.id);
+    for d in &mut docs {
+        let Some((slug, capacity, locality, due_diligence)) = card_parts.remove(&d.id) else {
+            continue;
+        };
+        let card = Card {
+            id: d.id,
+            slug,
+            name: d.name.clone(),
+            summary: d.summary.clone(),
+            tiers: d.tiers.iter().filter_map(|t| t.parse().ok()).collect(),
+            place_types: d.place_types.clone(),
+            key_stages: d.key_stages.clone(),
+            needs: d.needs.clone(),
+            locality,
+            registration: d.registration.clone(),
+            due_diligence,
+            capacity,
+            places_free: d.places_free,
+        };
+        let mut card = card;
+        card.tiers.sort_unstable();
+        card.place_types.sort();
+        card.key_stages.sort();
+        card.needs.sort();
+        // Compact JSON escapes newlines, as the index's stored format needs.
+        d.card = serde_json::to_string(&card).unwrap_or_default();
+    }
     Ok(docs)
 }

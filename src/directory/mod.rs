@@ -71,13 +71,16 @@ pub fn unknown_school(urn: &str) -> String {
 /// One result, as pages and the API show it.
 #[derive(Serialize)]
 pub struct Result_ {
-    pub provider: db::providers::ProviderView,
+    #[serde(flatten)]
+    pub card: db::providers::Card,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_km: Option<f64>,
 }
 
-/// Runs a checked search and loads the page's providers.
+/// Runs a checked search. The page's results come from the cards stored with the index, so
+/// no database read is needed (they follow the database within a second, as filters do).
 pub async fn run(
-    state: &AppState,
     search: &Search,
     parsed: &Parsed,
 ) -> AppResult<(search_index::SearchResults, Vec<Result_>)> {
@@ -87,22 +90,19 @@ pub async fn run(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-    let providers = db::providers::by_ids(&state.pool, &ids).await?;
-    let rows = providers
-        .into_iter()
-        .map(|p| {
-            let distance_km = results
-                .hits
-                .iter()
-                .find(|h| h.id == p.row.id)
-                .and_then(|h| h.distance_km);
-            Result_ {
-                provider: p,
-                distance_km: distance_km.map(|d| (d * 10.0).round() / 10.0),
-            }
+    let rows = results
+        .hits
+        .iter()
+        .map(|h| {
+            let card: db::providers::Card = serde_json::from_str(&h.card)
+                .map_err(|e| AppError::Internal(format!("search card {}: {e}", h.id)))?;
+            Ok(Result_ {
+                url: format!("/providers/{}", card.slug),
+                card,
+                distance_km: h.distance_km.map(|d| (d * 10.0).round() / 10.0),
+            })
         })
-        .collect();
+        .collect::<AppResult<Vec<_>>>()?;
     Ok((results, rows))
 }
 
@@ -157,7 +157,7 @@ async fn list(
                 (Status::BadRequest, errors, fallback)
             }
         };
-    let (results, rows) = run(state, search, &parsed).await?;
+    let (results, rows) = run(search, &parsed).await?;
     // Error-summary links go to a field: the first box of a checkbox group.
     let errors: Vec<FieldError> = errors
         .into_iter()
