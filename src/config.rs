@@ -26,6 +26,25 @@ pub struct Config {
     /// Session idle timeout and absolute lifetime, in minutes.
     pub session_idle_minutes: i64,
     pub session_absolute_minutes: i64,
+    /// The address people reach this service at, for links in emails (no trailing `/`).
+    pub public_url: String,
+    /// `folder`: each mail is written as an `.eml` file to `<data_dir>/outbox` (demo and
+    /// development); `smtp`: sent through the relay below.
+    pub mail_transport: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `starttls` (port 587), `tls` (implicit TLS, port 465) or `none` (a relay on a trusted
+    /// network or loopback only).
+    pub smtp_tls: String,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    /// The sender, like `Sheffield AP Directory <ap-directory@sheffield.gov.uk>`.
+    pub mail_from: String,
+    /// When the daily digest goes out, `HH:MM` in Europe/London.
+    pub digest_time: String,
+    /// Run the job runner and mail sender inside the server (off only in tests that drive
+    /// them step by step).
+    pub background_jobs: bool,
 }
 
 impl Default for Config {
@@ -40,6 +59,16 @@ impl Default for Config {
             log_format: "text".into(),
             session_idle_minutes: 30,
             session_absolute_minutes: 12 * 60,
+            public_url: "http://127.0.0.1:8000".into(),
+            mail_transport: "folder".into(),
+            smtp_host: "localhost".into(),
+            smtp_port: 587,
+            smtp_tls: "starttls".into(),
+            smtp_username: None,
+            smtp_password: None,
+            mail_from: "Alternative Provision Directory <no-reply@apdir.invalid>".into(),
+            digest_time: "07:00".into(),
+            background_jobs: true,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod geo;
 pub mod home;
+pub mod notify;
 pub mod pages;
 pub mod pupils;
 pub mod web;
@@ -56,9 +57,24 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
         .mount("/", pupils::routes())
         .mount("/", admin::routes())
         .mount("/", pages::routes())
+        .mount("/", notify::pages::routes())
         .mount("/", rocket::routes![web::static_file])
         .mount("/api/v1", api::routes())
         .register("/", web::catchers::catchers())
+        // The mail sender and the daily jobs run inside the server once it is listening.
+        .attach(rocket::fairing::AdHoc::on_liftoff("jobs", |rocket| {
+            Box::pin(async move {
+                let Some(state) = rocket.state::<AppState>() else {
+                    return;
+                };
+                if !state.config.background_jobs {
+                    return;
+                }
+                if let Err(e) = notify::runner::spawn(state.pool.clone(), state.config.clone()) {
+                    tracing::error!(error = %e, "mail and jobs not started: check the mail settings");
+                }
+            })
+        }))
         // The search index is derived from SQL: opened (or rebuilt) before the server starts.
         .attach(rocket::fairing::AdHoc::try_on_ignite(
             "search index",

@@ -151,6 +151,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let pool = connect(&config).await?;
             let loaded = demo::load(&pool).await?;
             print_loaded(&loaded);
+            demo::welcome(&pool, &config).await?;
         }
         Command::Import(ImportCommand::Providers { file, skip_invalid }) => {
             let data =
@@ -213,10 +214,12 @@ async fn serve(
     address: Option<String>,
 ) -> anyhow::Result<()> {
     let pool = connect(&config).await?;
+    let mut demo_loaded = false;
     if demo_mode {
         if db::is_empty(&pool).await? {
             let loaded = demo::load(&pool).await?;
             print_loaded(&loaded);
+            demo_loaded = true;
         } else {
             println!("Demo data: the database already holds data, so nothing was loaded.");
         }
@@ -231,6 +234,14 @@ async fn serve(
         figment = figment.merge(("address", a));
     }
     let configured: rocket::Config = figment.extract().context("reading Rocket configuration")?;
+    let mut config = config;
+    // Links in emails: unless configured, the address this server listens on.
+    if config.public_url == Config::default().public_url {
+        config.public_url = format!("http://{}:{}", configured.address, configured.port);
+    }
+    if demo_loaded {
+        demo::welcome(&pool, &config).await?;
+    }
     if configured.secret_key.is_zero() {
         figment = figment.merge(("secret_key", secret_key(&config)?));
     }

@@ -77,6 +77,11 @@ const REJECT: &[(&str, &str)] = &[
     ("decision", "reject"),
     ("note", "Checked in the access matrix"),
 ];
+const PREFS: &[(&str, &str)] = &[("mode[council_notice]", "digest")];
+const NOTICE: &[(&str, &str)] = &[
+    ("audience", "progressions"),
+    ("message", "Checked in the access matrix"),
+];
 const BAD_LOGIN: &[(&str, &str)] = &[
     ("email", "school@demo.test"),
     ("password", "wrong-password"),
@@ -429,6 +434,139 @@ fn matrix() -> Vec<Row> {
             [303, 404, 404, 404, 404, 404],
         ),
     ]);
+    rows.extend([
+        row(
+            "GET /notifications",
+            None,
+            "/notifications",
+            [303, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /notifications/preferences",
+            None,
+            "/notifications/preferences",
+            [303, 200, 200, 200, 200, 200],
+        ),
+        Row {
+            form: Some(PREFS),
+            ..row(
+                "POST /notifications/preferences",
+                None,
+                "/notifications/preferences",
+                [303, 303, 303, 303, 303, 303],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /notifications/read-all",
+                None,
+                "/notifications/read-all",
+                [303, 303, 303, 303, 303, 303],
+            )
+        },
+        // Another user's notification is not disclosed; one's own is in tests/notifications.rs.
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /notifications/<id>/open",
+                Other,
+                "/notifications/{id}/open",
+                [303, 404, 404, 404, 404, 404],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /notifications/<id>/open",
+                Missing,
+                "/notifications/{id}/open",
+                [303, 404, 404, 404, 404, 404],
+            )
+        },
+        // The token is the authority: no sign-in needed, whoever holds the link.
+        row(
+            "GET /unsubscribe/<token>",
+            Own,
+            "/unsubscribe/{id}",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /unsubscribe/<token>",
+            Missing,
+            "/unsubscribe/{id}",
+            [404, 404, 404, 404, 404, 404],
+        ),
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /unsubscribe/<token>",
+                Own,
+                "/unsubscribe/{id}",
+                [200, 200, 200, 200, 200, 200],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /unsubscribe/<token>",
+                Missing,
+                "/unsubscribe/{id}",
+                [404, 404, 404, 404, 404, 404],
+            )
+        },
+        row(
+            "GET /notices/new",
+            None,
+            "/notices/new",
+            [303, 403, 403, 200, 403, 200],
+        ),
+        Row {
+            form: Some(NOTICE),
+            ..row(
+                "POST /notices",
+                None,
+                "/notices",
+                [303, 403, 403, 303, 403, 303],
+            )
+        },
+        row(
+            "GET /admin/mail",
+            None,
+            "/admin/mail",
+            [303, 403, 403, 403, 403, 200],
+        ),
+        row(
+            "GET /admin/mail/<id>",
+            Own,
+            "/admin/mail/{id}",
+            [303, 403, 403, 403, 403, 200],
+        ),
+        row(
+            "GET /admin/mail/<id>",
+            Missing,
+            "/admin/mail/{id}",
+            [303, 403, 403, 403, 403, 404],
+        ),
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /admin/mail/<id>/retry",
+                Own,
+                "/admin/mail/{id}/retry",
+                [303, 403, 403, 403, 403, 303],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /admin/mail/<id>/retry",
+                Missing,
+                "/admin/mail/{id}/retry",
+                [303, 403, 403, 403, 403, 404],
+            )
+        },
+    ]);
     // Signing out is last: it ends the session the other rows use.
     rows.push(Row {
         form: Some(&[]),
@@ -456,6 +594,9 @@ struct Fixture {
     other_version: i64,
     admin_id: i64,
     target_user: i64,
+    other_notification: i64,
+    unsubscribe_token: String,
+    failed_mail: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -533,6 +674,34 @@ async fn fixture(app: &TestApp) -> Fixture {
     .fetch_one(&app.pool)
     .await
     .unwrap();
+    // A notification of the target user (no role's own), its unsubscribe token, a failed mail.
+    let other_notification: i64 = sqlx::query_scalar(
+        "INSERT INTO notifications (user_id, kind, body, link, mode, created_at) \
+         VALUES ($1, 'council_notice', 'For the target only', '/', 'off', $2) RETURNING id",
+    )
+    .bind(target_user)
+    .bind(apdir::db::now())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let unsubscribe_token = apdir::auth::random_token();
+    sqlx::query(
+        "INSERT INTO unsubscribe_tokens (token, user_id, kind) VALUES ($1, $2, 'council_notice')",
+    )
+    .bind(&unsubscribe_token)
+    .bind(target_user)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let failed_mail: i64 = sqlx::query_scalar(
+        "INSERT INTO mail_outbox (message_id, to_address, kind, subject, body_text, body_html, status, \
+         attempts, next_attempt_at, created_at) \
+         VALUES ('<m@matrix.test>', 'target@demo.test', 'council_notice', 'S', 'T', 'H', 'failed', 8, $1, $1) RETURNING id",
+    )
+    .bind(apdir::db::now())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     Fixture {
         own_pupil,
         other_pupil,
@@ -547,6 +716,9 @@ async fn fixture(app: &TestApp) -> Fixture {
         other_version: versions[1],
         admin_id,
         target_user,
+        other_notification,
+        unsubscribe_token,
+        failed_mail,
     }
 }
 
@@ -557,6 +729,25 @@ fn id_for(f: &Fixture, r: &Row) -> String {
         return match r.case {
             Case::Own => f.own_version.to_string(),
             Case::Other => f.other_version.to_string(),
+            _ => "999999".into(),
+        };
+    }
+    if r.route.contains("/notifications/<id>") {
+        return match r.case {
+            Case::Other => f.other_notification.to_string(),
+            _ => "999999".into(),
+        };
+    }
+    if r.route.contains("/unsubscribe/<token>") {
+        return match r.case {
+            Case::Own => f.unsubscribe_token.clone(),
+            // Well formed, but nobody's.
+            _ => "A".repeat(43),
+        };
+    }
+    if r.route.contains("/admin/mail/<id>") {
+        return match r.case {
+            Case::Own => f.failed_mail.to_string(),
             _ => "999999".into(),
         };
     }

@@ -229,6 +229,9 @@ pub async fn search(pool: &Pool, r: &SearchRequest) -> Result<Answer, sqlx::Erro
         _ => {}
     }
     qb.push(" WHERE 1 = 1");
+    if text.is_some() && POSTGRES {
+        qb.push(" AND f.doc @@ q");
+    }
     filters(&mut qb, r, &tiers, &None, None);
     match (r.sort, r.near, &text) {
         (Sort::Distance, Some(p), _) => {

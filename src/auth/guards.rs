@@ -67,6 +67,23 @@ role_guard!(
     /// LA system administrators.
     Admin, Role::Admin);
 
+/// Council staff who speak for the council: the Progressions Team and administrators.
+pub struct CouncilStaff<'r>(pub &'r SessionUser);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CouncilStaff<'r> {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        match user(req).await {
+            Ok(u) if matches!(u.role, Role::Progressions | Role::Admin) => {
+                Outcome::Success(CouncilStaff(u))
+            }
+            Ok(_) => refuse(req, Status::Forbidden),
+            Err(s) => refuse(req, s),
+        }
+    }
+}
+
 /// Staff of one school, with that school's id.
 pub struct SchoolStaff<'r> {
     pub user: &'r SessionUser,

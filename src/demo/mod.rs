@@ -48,6 +48,23 @@ pub enum DemoError {
 }
 
 /// Loads the demo into an empty database, in one transaction.
+/// A first notice for everyone, so the demo's inboxes and outbox are not empty: it shows how a
+/// notification reaches the inbox and (as an `.eml` file) the mail folder.
+pub async fn welcome(pool: &Pool, config: &crate::config::Config) -> Result<(), sqlx::Error> {
+    let notice = crate::notify::Notice::new(
+        crate::domain::NoticeKind::CouncilNotice,
+        crate::db::notifications::Recipient::Everyone,
+        "Welcome to the demonstration of the directory. Everything in it is made up: the \
+         providers, schools and pupils are examples. Try searching for provision, and see your \
+         notification settings to choose which notifications also come by email.",
+        "/providers",
+    )
+    .map_err(|e| sqlx::Error::Protocol(e.0))?;
+    let mut tx = pool.begin().await?;
+    crate::notify::raise(&mut tx, config, &notice).await?;
+    tx.commit().await
+}
+
 pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
     if !db::is_empty(pool).await? {
         return Err(DemoError::NotEmpty);

@@ -5,11 +5,13 @@ use super::index::Reference;
 use super::index::{refresh, Search};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::guards::{Actor, Progressions, ProviderStaff, SignedIn};
+use crate::db::notifications::Recipient;
 use crate::db::versions::{self, Offer, ProfileFields};
 use crate::db::{self};
 use crate::domain::{text, Email, Role};
-use crate::domain::{PlaceType, Tier};
+use crate::domain::{NoticeKind, PlaceType, Tier};
 use crate::error::{AppError, AppResult};
+use crate::notify::Notice;
 use crate::web::{Page, Reply};
 use crate::AppState;
 use minijinja::context;
@@ -483,6 +485,15 @@ async fn submit_profile(
         db::now(),
     )
     .await?;
+    let provider_name = live.name.clone();
+    let notice = Notice::new(
+        NoticeKind::ProfileSubmitted,
+        Recipient::Role(Role::Progressions),
+        &format!("{provider_name} has sent changes to its profile for approval."),
+        "/approvals",
+    )
+    .map_err(|e| AppError::Internal(e.0))?;
+    crate::notify::raise(&mut tx, &state.config, &notice).await?;
     let detail = format!("provider {} submitted for approval", staff.provider_id);
     db::audit::record(
         &mut *tx,
@@ -627,6 +638,25 @@ async fn decide(
             "These changes have already been decided or replaced by newer ones.".into(),
         ));
     }
+    let body = if approve {
+        format!(
+            "The council approved your changes to {}; they are now on your public profile.",
+            version.provider_name
+        )
+    } else {
+        format!(
+            "The council did not approve your changes to {}. Their note: {note}",
+            version.provider_name
+        )
+    };
+    let notice = Notice::new(
+        NoticeKind::ProfileDecided,
+        Recipient::Provider(version.provider_id),
+        &body,
+        "/provider/profile",
+    )
+    .map_err(|e| AppError::Internal(e.0))?;
+    crate::notify::raise(&mut tx, &state.config, &notice).await?;
     let action = if approve { "approve" } else { "reject" };
     db::audit::record(
         &mut *tx,

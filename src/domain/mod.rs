@@ -4,6 +4,7 @@
 mod email;
 mod ids;
 mod locality;
+mod notice;
 mod place_type;
 mod postcode;
 mod role;
@@ -13,6 +14,7 @@ mod tier;
 pub use email::Email;
 pub use ids::{Ukprn, Upn, Urn};
 pub use locality::Locality;
+pub use notice::{Delivery, InternalLink, NoticeKind};
 pub use place_type::PlaceType;
 pub use postcode::Postcode;
 pub use role::Role;

@@ -38,6 +38,8 @@ pub struct PageCtx {
     pub path: String,
     pub request_id: String,
     pub nav: Vec<NavItem>,
+    /// Unread notifications of the signed-in user (pages only; error pages leave it out).
+    pub unread: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -64,6 +66,7 @@ impl PageCtx {
             path,
             request_id: request_id(req),
             nav,
+            unread: None,
         }
     }
 }
@@ -117,6 +120,11 @@ impl<'r> FromRequest<'r> for Page<'r> {
             _ => return Outcome::Error((Status::InternalServerError, ())),
         };
         let mut ctx = PageCtx::from_request(req, state);
+        if let Some(u) = &ctx.user {
+            ctx.unread = crate::db::notifications::unread(&state.pool, u.user_id)
+                .await
+                .ok();
+        }
         if let Outcome::Success(f) = req.guard::<Option<FlashMessage<'_>>>().await {
             ctx.flash = f.map(|f| (f.kind().to_string(), f.message().to_string()));
         }

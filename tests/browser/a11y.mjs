@@ -85,7 +85,8 @@ async function openVisit(page, visit) {
   }
   let response = await page.goto(base + path);
   if (visit.submit) {
-    const form = `form[action="${visit.submit.form}"]`;
+    // "*": the page's one post form (for forms whose address holds a token).
+    const form = visit.submit.form === '*' ? 'main form[method="post"]' : `form[action="${visit.submit.form}"]`;
     for (const [name, value] of Object.entries(visit.submit.fields)) {
       await page.fill(`${form} [name="${name}"]`, value);
     }

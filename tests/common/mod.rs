@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod smtp;
 
 use apdir::config::Config;
 use apdir::db::{self, Pool};
@@ -70,17 +71,34 @@ impl TestApp {
         TestApp::build(|r| r).await
     }
 
+    /// The app with the demo data and the configuration changed by `configure`.
+    pub async fn with_demo_config(configure: impl FnOnce(&mut Config)) -> TestApp {
+        let app = TestApp::build_with(configure, |r| r).await;
+        apdir::demo::load(&app.pool).await.expect("demo loads");
+        app
+    }
+
     /// The app with extra routes or state mounted by a test.
     pub async fn build(
         extra: impl FnOnce(rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build>,
     ) -> TestApp {
+        TestApp::build_with(|_| {}, extra).await
+    }
+
+    pub async fn build_with(
+        configure: impl FnOnce(&mut Config),
+        extra: impl FnOnce(rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let (url, pg_db) = fresh_database_url(dir.path()).await;
-        let config = Config {
+        let mut config = Config {
             data_dir: dir.path().to_path_buf(),
             database_url: Some(url.clone()),
+            // Tests drive the sender and the jobs step by step (the local client runs liftoff).
+            background_jobs: false,
             ..Config::default()
         };
+        configure(&mut config);
         let pool = db::connect(&url).await.expect("connect");
         db::migrate(&pool).await.expect("migrate");
         let figment = rocket::Config::figment()

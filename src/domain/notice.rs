@@ -1,0 +1,205 @@
+//! Kinds of notification, how a user wants each delivered, and the internal link a
+//! notification points to.
+
+use super::{Invalid, Role};
+use serde::Serialize;
+
+/// What a notification is about. Each capability adds its kinds here; the key is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(into = "&'static str")]
+pub enum NoticeKind {
+    /// Provider staff sent profile changes: for the Progressions Team.
+    ProfileSubmitted,
+    /// Progressions approved or rejected a provider's changes: for that provider's staff.
+    ProfileDecided,
+    /// A notice from the council to a group of users.
+    CouncilNotice,
+    /// A safeguarding notice from the council: cannot be turned off.
+    SafeguardingNotice,
+}
+
+impl From<NoticeKind> for &'static str {
+    fn from(k: NoticeKind) -> &'static str {
+        k.key()
+    }
+}
+
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 4] = [
+        NoticeKind::ProfileSubmitted,
+        NoticeKind::ProfileDecided,
+        NoticeKind::CouncilNotice,
+        NoticeKind::SafeguardingNotice,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            NoticeKind::ProfileSubmitted => "profile_submitted",
+            NoticeKind::ProfileDecided => "profile_decided",
+            NoticeKind::CouncilNotice => "council_notice",
+            NoticeKind::SafeguardingNotice => "safeguarding_notice",
+        }
+    }
+
+    pub fn parse(key: &str) -> Result<NoticeKind, Invalid> {
+        NoticeKind::ALL
+            .into_iter()
+            .find(|k| k.key() == key)
+            .ok_or_else(|| Invalid::new("Choose a kind of notification from the list"))
+    }
+
+    /// Short name, used as the email subject and on the preferences page.
+    pub fn label(self) -> &'static str {
+        match self {
+            NoticeKind::ProfileSubmitted => "Profile changes waiting for approval",
+            NoticeKind::ProfileDecided => "Decisions on your profile changes",
+            NoticeKind::CouncilNotice => "Notices from the council",
+            NoticeKind::SafeguardingNotice => "Safeguarding notices",
+        }
+    }
+
+    /// What an email says there is to see. Never the notification's own text: emails carry no
+    /// names or other pupil data, only that there is something and where.
+    pub fn email_line(self) -> &'static str {
+        match self {
+            NoticeKind::ProfileSubmitted => {
+                "a provider has sent changes to its profile for approval"
+            }
+            NoticeKind::ProfileDecided => "the council has decided on changes to your profile",
+            NoticeKind::CouncilNotice => "there is a new notice from the council",
+            NoticeKind::SafeguardingNotice => "there is a new safeguarding notice from the council",
+        }
+    }
+
+    /// Safeguarding kinds always reach the user: "off" is not offered or accepted.
+    pub fn safeguarding(self) -> bool {
+        matches!(self, NoticeKind::SafeguardingNotice)
+    }
+
+    /// The roles that receive this kind (the preferences page lists only these).
+    pub fn for_role(self, role: Role) -> bool {
+        match self {
+            NoticeKind::ProfileSubmitted => role == Role::Progressions,
+            NoticeKind::ProfileDecided => role == Role::Provider,
+            NoticeKind::CouncilNotice | NoticeKind::SafeguardingNotice => true,
+        }
+    }
+}
+
+/// How a user wants one kind delivered. The in-app inbox always gets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// An email at once.
+    Immediate,
+    /// Listed in the daily digest email.
+    Digest,
+    /// Inbox only.
+    Off,
+}
+
+impl Delivery {
+    pub const ALL: [Delivery; 3] = [Delivery::Immediate, Delivery::Digest, Delivery::Off];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Delivery::Immediate => "immediate",
+            Delivery::Digest => "digest",
+            Delivery::Off => "off",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::Immediate => "Email me straight away",
+            Delivery::Digest => "Include in my daily email",
+            Delivery::Off => "No email (the inbox only)",
+        }
+    }
+
+    pub fn parse(key: &str) -> Result<Delivery, Invalid> {
+        Delivery::ALL
+            .into_iter()
+            .find(|d| d.key() == key)
+            .ok_or_else(|| Invalid::new("Choose how to hear about it"))
+    }
+
+    /// A stored or chosen mode, as it applies to `kind` (safeguarding is never off).
+    pub fn for_kind(self, kind: NoticeKind) -> Delivery {
+        if kind.safeguarding() && self == Delivery::Off {
+            Delivery::Immediate
+        } else {
+            self
+        }
+    }
+}
+
+/// A link inside this service: a path starting with one `/`, no scheme or host, so a
+/// notification can never send anyone elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InternalLink(String);
+
+impl InternalLink {
+    pub fn parse(input: &str) -> Result<InternalLink, Invalid> {
+        let s = input.trim();
+        let ok = s.starts_with('/')
+            && !s.starts_with("//")
+            && !s.contains('\\')
+            && s.len() <= 300
+            && s.chars().all(|c| c.is_ascii_graphic());
+        if ok {
+            Ok(InternalLink(s.to_string()))
+        } else {
+            Err(Invalid::new(
+                "A link must be a path in this service, like /providers",
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_unknown_is_refused() {
+        for k in NoticeKind::ALL {
+            assert_eq!(NoticeKind::parse(k.key()).ok(), Some(k));
+        }
+        assert!(NoticeKind::parse("nope").is_err());
+    }
+
+    #[test]
+    fn safeguarding_is_never_off() {
+        assert_eq!(
+            Delivery::Off.for_kind(NoticeKind::SafeguardingNotice),
+            Delivery::Immediate
+        );
+        assert_eq!(
+            Delivery::Off.for_kind(NoticeKind::CouncilNotice),
+            Delivery::Off
+        );
+        assert_eq!(
+            Delivery::Digest.for_kind(NoticeKind::SafeguardingNotice),
+            Delivery::Digest
+        );
+    }
+
+    #[test]
+    fn links_stay_inside_the_service() {
+        assert!(InternalLink::parse("/providers/a-b").is_ok());
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil",
+            "javascript:alert(1)",
+            "/a b",
+            "",
+        ] {
+            assert!(InternalLink::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
