@@ -79,11 +79,14 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
         Some(Role::Admin) => {
             items.push(("/admin/users", "Accounts"));
             items.push(("/admin/audit", "Audit log"));
+            items.push(("/admin/mail", "Email and jobs"));
+            items.push(("/notices/new", "Send a notice"));
         }
         Some(Role::School) => items.push(("/pupils", "Your pupils")),
         Some(Role::Progressions) => {
             items.push(("/pupils", "Pupils"));
             items.push(("/approvals", "Profile changes"));
+            items.push(("/notices/new", "Send a notice"));
         }
         Some(Role::Provider) => items.push(("/provider/profile", "Your profile")),
         _ => {}
