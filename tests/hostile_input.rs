@@ -131,6 +131,11 @@ async fn query_strings_and_path_ids() {
         ("/api/v1/pupils/{}", Some("school@demo.test"), true),
         ("/admin/audit?entity={}", Some("admin@demo.test"), true),
         ("/admin/audit?page={}", Some("admin@demo.test"), false),
+        ("/notifications?page={}", Some("school@demo.test"), true),
+        ("/admin/mail?status={}", Some("admin@demo.test"), true),
+        ("/admin/mail/{}", Some("admin@demo.test"), true),
+        ("/unsubscribe/{}", None, true),
+        ("/providers?near={}&q=x", Some("school@demo.test"), true),
     ];
     for (template, role, strict) in targets {
         if let Some(email) = role {
