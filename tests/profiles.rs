@@ -409,3 +409,138 @@ async fn a_bad_offer_is_refused_whole_with_every_problem_listed() {
         tags_before
     );
 }
+
+#[rocket::async_test]
+async fn sites_are_added_kept_and_removed_with_their_places_found() {
+    let app = TestApp::with_demo().await;
+    let slug = "don-valley-motor-skills";
+    let (pid,): (i64,) = sqlx::query_as("SELECT id FROM providers WHERE slug = $1")
+        .bind(slug)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let (main_id, name, address, postcode): (i64, String, String, String) = sqlx::query_as(
+        "SELECT id, name, address, postcode FROM provider_sites WHERE provider_id = $1 AND is_main = $2",
+    )
+    .bind(pid)
+    .bind(true)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let count_sql = format!("SELECT COUNT(*) FROM provider_sites WHERE provider_id = {pid}");
+    let before = app.count(&count_sql).await;
+    app.login("progressions@demo.test").await;
+    let (_, form) = app.get(&format!("/providers/{slug}/edit")).await;
+    assert!(form.contains("name=\"sites[0].postcode\""));
+    assert!(form.contains("Add a site"));
+    let offer = [
+        ("tiers", "2"),
+        ("place_types", "vocational"),
+        ("key_stages", "KS4"),
+        ("capacity", "20"),
+    ];
+    let mut fields: Vec<(&str, &str)> = FIELDS.iter().chain(offer.iter()).copied().collect();
+    fields.extend([
+        ("sites[0].name", name.as_str()),
+        ("sites[0].address", address.as_str()),
+        ("sites[0].postcode", postcode.as_str()),
+        ("sites[1].name", "Annexe"),
+        ("sites[1].address", "1 New Street, Sheffield"),
+        ("sites[1].postcode", "s2 4su"),
+        ("sites[2].name", ""),
+        ("sites[2].address", ""),
+        ("sites[2].postcode", ""),
+    ]);
+    let r = app
+        .post_csrf(&format!("/providers/{slug}/edit"), &fields)
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(app.count(&count_sql).await, 2 + before - 1);
+    let kept: (i64, bool) = sqlx::query_as(
+        "SELECT id, is_main FROM provider_sites WHERE provider_id = $1 AND postcode = $2",
+    )
+    .bind(pid)
+    .bind(&postcode)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(kept, (main_id, true), "the unchanged site keeps its row");
+    let (pc, lat, lon): (String, f64, f64) = sqlx::query_as(
+        "SELECT postcode, latitude, longitude FROM provider_sites WHERE provider_id = $1 AND name = 'Annexe'",
+    )
+    .bind(pid)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(pc, "S2 4SU", "postcode normalised");
+    assert!(
+        (lat - 53.368).abs() < 1e-9 && (lon - -1.454).abs() < 1e-9,
+        "S2 district centre"
+    );
+    let (_, history) = app.get(&format!("/providers/{slug}/history")).await;
+    assert!(history.contains("Edited by the council"));
+
+    // Removing the main site makes the next one main.
+    let mut fields: Vec<(&str, &str)> = FIELDS.iter().chain(offer.iter()).copied().collect();
+    fields.extend([
+        ("sites[0].name", name.as_str()),
+        ("sites[0].address", address.as_str()),
+        ("sites[0].postcode", postcode.as_str()),
+        ("sites[0].remove", "true"),
+        ("sites[1].name", "Annexe"),
+        ("sites[1].address", "1 New Street, Sheffield"),
+        ("sites[1].postcode", "S2 4SU"),
+    ]);
+    let r = app
+        .post_csrf(&format!("/providers/{slug}/edit"), &fields)
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let main: String = sqlx::query_scalar(
+        "SELECT name FROM provider_sites WHERE provider_id = $1 AND is_main = $2",
+    )
+    .bind(pid)
+    .bind(true)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(main, "Annexe");
+
+    // Problems with a site refuse the whole form and point at the field.
+    let versions = app.count("SELECT COUNT(*) FROM provider_versions").await;
+    for (site, message, anchor) in [
+        (
+            ["Annexe", "1 New Street", "ZZ9 9ZZ"],
+            "We do not know where ZZ9 9ZZ is",
+            "#sites-0-postcode",
+        ),
+        (
+            ["Annexe", "1 New Street", "nonsense"],
+            "postcode",
+            "#sites-0-postcode",
+        ),
+        (
+            ["Annexe", "", "S2 4SU"],
+            "Enter the site",
+            "#sites-0-address",
+        ),
+    ] {
+        let mut fields: Vec<(&str, &str)> = FIELDS.iter().chain(offer.iter()).copied().collect();
+        fields.extend([
+            ("sites[0].name", site[0]),
+            ("sites[0].address", site[1]),
+            ("sites[0].postcode", site[2]),
+        ]);
+        let r = app
+            .post_csrf(&format!("/providers/{slug}/edit"), &fields)
+            .await;
+        assert_eq!(r.status(), Status::UnprocessableEntity, "{site:?}");
+        let html = r.into_string().await.unwrap();
+        assert!(html.contains(message), "{site:?}: {message}");
+        assert!(html.contains(&format!("href=\"{anchor}\"")), "{anchor}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM provider_versions").await,
+        versions
+    );
+    assert_eq!(app.count(&count_sql).await, 1);
+}

@@ -31,18 +31,47 @@ pub struct Offer {
     pub key_stages: Vec<String>,
     pub needs: Vec<String>,
     pub capacity: i64,
+    /// Where it teaches; the first is the main site. Coordinates are found when the change is
+    /// made (kept from the old site for an unchanged postcode).
+    /// None in versions saved before sites were editable: applying them leaves sites alone.
+    #[serde(default)]
+    pub sites: Option<Vec<Site>>,
 }
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, FromRow)]
+pub struct Site {
+    pub name: String,
+    pub address: String,
+    pub postcode: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// Coordinates are derived data: two sites are the same when they read the same.
+impl PartialEq for Site {
+    fn eq(&self, o: &Site) -> bool {
+        (&self.name, &self.address, &self.postcode) == (&o.name, &o.address, &o.postcode)
+    }
+}
+impl Eq for Site {}
 
 impl Offer {
     /// (field key, label, shown value) for each part, for change lists.
-    fn parts(&self) -> [(&'static str, &'static str, String); 5] {
+    fn parts(&self) -> [(&'static str, &'static str, String); 6] {
         let tiers: Vec<String> = self.tiers.iter().map(|t| format!("Tier {t}")).collect();
+        let sites: Vec<String> = self
+            .sites
+            .iter()
+            .flatten()
+            .map(|s| format!("{}: {}, {}", s.name, s.address, s.postcode))
+            .collect();
         [
             ("tiers", "Tiers", tiers.join(", ")),
             ("place_types", "Types of place", self.place_types.join(", ")),
             ("key_stages", "Key stages", self.key_stages.join(", ")),
             ("needs", "Needs supported", self.needs.join(", ")),
             ("capacity", "Capacity", self.capacity.to_string()),
+            ("sites", "Sites", sites.join("; ")),
         ]
     }
 }
@@ -97,6 +126,9 @@ impl ProfileFields {
         if let Some(new_offer) = &new.offer {
             let old = self.offer.clone().unwrap_or_default();
             for ((k, l, a), (_, _, b)) in old.parts().into_iter().zip(new_offer.parts()) {
+                if k == "sites" && new_offer.sites.is_none() {
+                    continue;
+                }
                 if a != b {
                     out.push((k, l, a, b));
                 }
@@ -175,7 +207,15 @@ pub async fn offer(pool: &Pool, provider_id: i64) -> Result<Offer, sqlx::Error> 
             .bind(provider_id)
             .fetch_all(pool)
     };
+    let sites: Vec<Site> = sqlx::query_as(
+        "SELECT name, address, postcode, latitude, longitude FROM provider_sites \
+         WHERE provider_id = $1 ORDER BY is_main DESC, id",
+    )
+    .bind(provider_id)
+    .fetch_all(pool)
+    .await?;
     Ok(Offer {
+        sites: Some(sites),
         tiers,
         place_types: list("SELECT place_type_key FROM provider_place_types WHERE provider_id = $1 ORDER BY place_type_key").await?,
         key_stages: list("SELECT key_stage_key FROM provider_key_stages WHERE provider_id = $1 ORDER BY key_stage_key").await?,
@@ -330,6 +370,9 @@ async fn apply_offer(conn: &mut Conn, provider_id: i64, o: &Offer) -> Result<(),
                 .await?;
         }
     }
+    if let Some(sites) = &o.sites {
+        apply_sites(conn, provider_id, sites).await?;
+    }
     sqlx::query(
         "UPDATE providers SET capacity = $1, places_free = CASE WHEN places_free > $1 THEN $1 ELSE places_free END WHERE id = $2",
     )
@@ -337,6 +380,51 @@ async fn apply_offer(conn: &mut Conn, provider_id: i64, o: &Offer) -> Result<(),
     .bind(provider_id)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Unchanged sites keep their rows (and ids); removed ones go; new ones are added.
+async fn apply_sites(conn: &mut Conn, provider_id: i64, sites: &[Site]) -> Result<(), sqlx::Error> {
+    let existing: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, name, address, postcode FROM provider_sites WHERE provider_id = $1",
+    )
+    .bind(provider_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut kept = Vec::new();
+    for (i, site) in sites.iter().enumerate() {
+        let same = existing.iter().find(|(id, n, a, p)| {
+            !kept.contains(id) && (n, a, p) == (&site.name, &site.address, &site.postcode)
+        });
+        if let Some((id, ..)) = same {
+            kept.push(*id);
+            sqlx::query("UPDATE provider_sites SET is_main = $1 WHERE id = $2")
+                .bind(i == 0)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO provider_sites (provider_id, name, address, postcode, latitude, longitude, is_main) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(provider_id)
+        .bind(&site.name)
+        .bind(&site.address)
+        .bind(&site.postcode)
+        .bind(site.latitude)
+        .bind(site.longitude)
+        .bind(i == 0)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (id, ..) in existing.iter().filter(|(id, ..)| !kept.contains(id)) {
+        sqlx::query("DELETE FROM provider_sites WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -201,7 +201,7 @@ pub async fn import_providers(
             Ok(p) => Some(p),
             Err(errors) => {
                 for e in errors {
-                    bad(e.field, e.message);
+                    bad(&e.field, e.message);
                 }
                 None
             }

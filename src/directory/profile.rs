@@ -6,7 +6,7 @@ use super::index::{refresh, Search};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::guards::{Actor, Progressions, ProviderStaff, SignedIn};
 use crate::db::notifications::Recipient;
-use crate::db::versions::{self, Offer, ProfileFields};
+use crate::db::versions::{self, Offer, ProfileFields, Site};
 use crate::db::{self};
 use crate::domain::{text, Email, Role};
 use crate::domain::{NoticeKind, PlaceType, Tier};
@@ -19,6 +19,7 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::{get, post, routes, Route, State};
 use serde::Serialize;
+use std::borrow::Cow;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -59,11 +60,26 @@ pub struct ProfileForm {
     needs: Vec<String>,
     /// Absent when the form carried no offer section (the offer then stays as it is).
     capacity: Option<String>,
+    sites: Vec<SiteForm>,
+}
+
+/// One row of the sites table on the form; a blank row adds nothing.
+#[derive(Debug, Default, Clone, FromForm, Serialize)]
+pub struct SiteForm {
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = String::new())]
+    address: String,
+    #[field(default = String::new())]
+    postcode: String,
+    #[field(default = false)]
+    remove: bool,
 }
 
 #[derive(Debug, Serialize)]
 pub struct FieldError {
-    pub field: &'static str,
+    /// The id of the field the message is about (the error summary links to it).
+    pub field: Cow<'static, str>,
     pub message: String,
 }
 
@@ -77,7 +93,10 @@ pub fn parse_profile(f: &ProfileForm) -> Result<ProfileFields, Vec<FieldError>> 
     let mut take = |field: &'static str, r: Result<String, String>| match r {
         Ok(v) => v,
         Err(message) => {
-            errors.push(FieldError { field, message });
+            errors.push(FieldError {
+                field: field.into(),
+                message,
+            });
             String::new()
         }
     };
@@ -163,7 +182,11 @@ pub fn parse_profile(f: &ProfileForm) -> Result<ProfileFields, Vec<FieldError>> 
 const MAX_CAPACITY: i64 = 2000;
 
 /// Checks the offer part of the form against the taxonomies; None when the form had none.
-pub fn parse_offer(f: &ProfileForm, r: &Reference) -> Result<Option<Offer>, Vec<FieldError>> {
+pub fn parse_offer(
+    f: &ProfileForm,
+    r: &Reference,
+    existing: &[Site],
+) -> Result<Option<Offer>, Vec<FieldError>> {
     let Some(capacity) = &f.capacity else {
         return Ok(None);
     };
@@ -173,7 +196,7 @@ pub fn parse_offer(f: &ProfileForm, r: &Reference) -> Result<Option<Offer>, Vec<
         match Tier::parse(t) {
             Ok(t) => tiers.push(t.number()),
             Err(_) => errors.push(FieldError {
-                field: "tiers-1",
+                field: "tiers-1".into(),
                 message: "Choose tiers from the list".into(),
             }),
         }
@@ -186,7 +209,7 @@ pub fn parse_offer(f: &ProfileForm, r: &Reference) -> Result<Option<Offer>, Vec<
                     out.push(v.clone());
                 } else if !errors.iter().any(|e| e.field == field) {
                     errors.push(FieldError {
-                        field,
+                        field: field.into(),
                         message: format!("Choose {what} from the list"),
                     });
                 }
@@ -230,7 +253,7 @@ pub fn parse_offer(f: &ProfileForm, r: &Reference) -> Result<Option<Offer>, Vec<
     ] {
         if empty && !errors.iter().any(|e| e.field == field) {
             errors.push(FieldError {
-                field,
+                field: field.into(),
                 message: message.into(),
             });
         }
@@ -239,14 +262,18 @@ pub fn parse_offer(f: &ProfileForm, r: &Reference) -> Result<Option<Offer>, Vec<
         Ok(n) if (0..=MAX_CAPACITY).contains(&n) => n,
         _ => {
             errors.push(FieldError {
-                field: "capacity",
+                field: "capacity".into(),
                 message: format!("Capacity must be a whole number from 0 to {MAX_CAPACITY}"),
             });
             0
         }
     };
+    // No site rows at all: the form did not carry them, so sites stay as they are. (The page
+    // always sends every row; removing all sites means ticking "remove" on each.)
+    let sites = (!f.sites.is_empty()).then(|| parse_sites(&f.sites, existing, &mut errors));
     if errors.is_empty() {
         Ok(Some(Offer {
+            sites,
             tiers,
             place_types,
             key_stages,
@@ -258,9 +285,88 @@ pub fn parse_offer(f: &ProfileForm, r: &Reference) -> Result<Option<Offer>, Vec<
     }
 }
 
+/// Most sites one provider lists.
+const MAX_SITES: usize = 20;
+
+/// Checks the site rows. Coordinates come from the old site with the same postcode, else from
+/// the postcode district; an unknown postcode is an error.
+fn parse_sites(rows: &[SiteForm], existing: &[Site], errors: &mut Vec<FieldError>) -> Vec<Site> {
+    let mut sites = Vec::new();
+    if rows.len() > MAX_SITES + 1 {
+        errors.push(FieldError {
+            field: "sites-0-name".into(),
+            message: format!("List at most {MAX_SITES} sites"),
+        });
+        return sites;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let blank = [&row.name, &row.address, &row.postcode]
+            .iter()
+            .all(|v| v.trim().is_empty());
+        if blank || row.remove {
+            continue;
+        }
+        let [name_id, address_id, postcode_id] =
+            ["name", "address", "postcode"].map(|f| Cow::Owned(format!("sites-{i}-{f}")));
+        let name = text::single_line(&row.name, "the site's name", 120);
+        let address = text::single_line(&row.address, "the site's address", 200);
+        let postcode = crate::domain::Postcode::parse(&row.postcode);
+        for (field, r) in [(name_id, &name), (address_id, &address)] {
+            if let Err(e) = r {
+                errors.push(FieldError {
+                    field,
+                    message: e.0.clone(),
+                });
+            }
+        }
+        let place = match &postcode {
+            Err(e) => {
+                errors.push(FieldError {
+                    field: postcode_id,
+                    message: e.0.clone(),
+                });
+                None
+            }
+            Ok(pc) => {
+                let old = existing
+                    .iter()
+                    .find(|s| s.postcode == pc.as_str())
+                    .and_then(|s| s.latitude.zip(s.longitude));
+                match old.or_else(|| crate::geo::locate(pc)) {
+                    Some(p) => Some((pc.as_str().to_string(), p)),
+                    None => {
+                        errors.push(FieldError {
+                            field: postcode_id,
+                            message: format!(
+                                "We do not know where {} is. Check the postcode",
+                                pc.as_str()
+                            ),
+                        });
+                        None
+                    }
+                }
+            }
+        };
+        if let (Ok(name), Ok(address), Some((postcode, (lat, lon)))) = (name, address, place) {
+            sites.push(Site {
+                name,
+                address,
+                postcode,
+                latitude: Some(lat),
+                longitude: Some(lon),
+            });
+        }
+    }
+    sites
+}
+
 /// The whole form: profile text and offer, with every problem at once.
-pub fn parse_all(f: &ProfileForm, r: &Reference) -> Result<ProfileFields, Vec<FieldError>> {
-    match (parse_profile(f), parse_offer(f, r)) {
+pub fn parse_all(
+    f: &ProfileForm,
+    r: &Reference,
+    existing: &[Site],
+) -> Result<ProfileFields, Vec<FieldError>> {
+    match (parse_profile(f), parse_offer(f, r, existing)) {
         (Ok(mut fields), Ok(offer)) => {
             fields.offer = offer;
             Ok(fields)
@@ -314,6 +420,20 @@ fn form_of(p: &ProfileFields) -> ProfileForm {
         key_stages: o.map(|o| o.key_stages.clone()).unwrap_or_default(),
         needs: o.map(|o| o.needs.clone()).unwrap_or_default(),
         capacity: o.map(|o| o.capacity.to_string()),
+        sites: o
+            .and_then(|o| o.sites.as_ref())
+            .map(|sites| {
+                sites
+                    .iter()
+                    .map(|s| SiteForm {
+                        name: s.name.clone(),
+                        address: s.address.clone(),
+                        postcode: s.postcode.clone(),
+                        remove: false,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -364,11 +484,20 @@ fn values(f: &ProfileForm, r: &Reference) -> minijinja::Value {
             .collect(),
         &f.needs,
     );
+    // The rows as given, and a blank one to add a site (up to the limit).
+    let mut sites = f.sites.clone();
+    let last_blank = sites
+        .last()
+        .is_some_and(|s| s.name.is_empty() && s.address.is_empty() && s.postcode.is_empty());
+    if !last_blank && sites.len() < MAX_SITES {
+        sites.push(<SiteForm as Default>::default());
+    }
     context! {
         name => &f.name, summary => &f.summary, description => &f.description, website => &f.website,
         email => &f.email, phone => &f.phone, qualifications => &f.qualifications,
         days_hours => &f.days_hours, transport => &f.transport,
         tiers, place_types, key_stages, needs, capacity => f.capacity.clone().unwrap_or_default(),
+        sites,
     }
 }
 
@@ -449,7 +578,11 @@ async fn submit_profile(
     form: CsrfForm<ProfileForm>,
 ) -> AppResult<Reply> {
     let reference = search.reference();
-    let fields = match parse_all(&form.0, &reference) {
+    let live = versions::current(&state.pool, staff.provider_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let existing = live.offer.clone().and_then(|o| o.sites).unwrap_or_default();
+    let fields = match parse_all(&form.0, &reference, &existing) {
         Ok(f) => f,
         Err(errors) => {
             return render_own(
@@ -466,9 +599,6 @@ async fn submit_profile(
             .await
         }
     };
-    let live = versions::current(&state.pool, staff.provider_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     if live.changes(&fields).is_empty() {
         return Ok(Reply::flash(
             "/provider/profile",
@@ -721,7 +851,11 @@ async fn edit(
 ) -> AppResult<Reply> {
     let id = provider_id_for(state, slug).await?;
     let reference = search.reference();
-    let fields = match parse_all(&form.0, &reference) {
+    let existing = versions::offer(&state.pool, id)
+        .await?
+        .sites
+        .unwrap_or_default();
+    let fields = match parse_all(&form.0, &reference, &existing) {
         Ok(f) => f,
         Err(errors) => return view.render(
             Status::UnprocessableEntity,
