@@ -11,6 +11,7 @@ pub mod demo;
 pub mod directory;
 pub mod domain;
 pub mod error;
+pub mod framework;
 pub mod geo;
 pub mod home;
 pub mod notify;
@@ -46,6 +47,10 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
         config: Arc::new(config),
         templates: web::Templates::new(),
     };
+    // Evidence uploads: up to 10 MB a file (unless configured otherwise).
+    let figment = figment
+        .join(("limits.file", "10 MiB"))
+        .join(("limits.data-form", "11 MiB"));
     rocket::custom(figment)
         .manage(state)
         .attach(web::fairings::RequestLog)
@@ -58,6 +63,7 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
         .mount("/", admin::routes())
         .mount("/", pages::routes())
         .mount("/", notify::pages::routes())
+        .mount("/", framework::routes())
         .mount("/", rocket::routes![web::static_file])
         .mount("/api/v1", api::routes())
         .register("/", web::catchers::catchers())

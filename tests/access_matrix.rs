@@ -82,6 +82,18 @@ const NOTICE: &[(&str, &str)] = &[
     ("audience", "progressions"),
     ("message", "Checked in the access matrix"),
 ];
+const SUSPEND: &[(&str, &str)] = &[("reason", "Checked in the access matrix")];
+const CONCERN: &[(&str, &str)] = &[
+    ("provider", "steel-city-vocational-hub"),
+    ("category", "quality"),
+    ("details", "Raised in the access matrix"),
+];
+const TRIAGE: &[(&str, &str)] = &[
+    ("status", "investigating"),
+    ("severity", "high"),
+    ("owner", ""),
+    ("note", "Triaged in the access matrix"),
+];
 const BAD_LOGIN: &[(&str, &str)] = &[
     ("email", "school@demo.test"),
     ("password", "wrong-password"),
@@ -567,6 +579,156 @@ fn matrix() -> Vec<Row> {
             )
         },
     ]);
+    rows.extend([
+        row(
+            "GET /providers/<slug>/checks",
+            Own,
+            "/providers/{id}/checks",
+            [303, 403, 200, 200, 403, 200],
+        ),
+        row(
+            "GET /providers/<slug>/checks",
+            Other,
+            "/providers/{id}/checks",
+            [303, 403, 404, 200, 403, 200],
+        ),
+        row(
+            "GET /providers/<slug>/checks",
+            Missing,
+            "/providers/{id}/checks",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        // An empty form: refused with the problems listed (a real one is in tests/framework.rs).
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /providers/<slug>/checks",
+                Other,
+                "/providers/{id}/checks",
+                [303, 403, 403, 422, 403, 403],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /providers/<slug>/checks",
+                Missing,
+                "/providers/{id}/checks",
+                [303, 403, 403, 404, 403, 403],
+            )
+        },
+        Row {
+            form: Some(SUSPEND),
+            ..row(
+                "POST /providers/<slug>/suspend",
+                Other,
+                "/providers/{id}/suspend",
+                [303, 403, 403, 303, 403, 403],
+            )
+        },
+        Row {
+            form: Some(SUSPEND),
+            ..row(
+                "POST /providers/<slug>/suspend",
+                Missing,
+                "/providers/{id}/suspend",
+                [303, 403, 403, 404, 403, 403],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /providers/<slug>/reinstate",
+                Other,
+                "/providers/{id}/reinstate",
+                [303, 403, 403, 303, 403, 403],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /providers/<slug>/reinstate",
+                Missing,
+                "/providers/{id}/reinstate",
+                [303, 403, 403, 404, 403, 403],
+            )
+        },
+        row(
+            "GET /evidence/<id>",
+            Own,
+            "/evidence/{id}",
+            [303, 403, 200, 200, 403, 200],
+        ),
+        row(
+            "GET /evidence/<id>",
+            Other,
+            "/evidence/{id}",
+            [303, 403, 404, 200, 403, 200],
+        ),
+        row(
+            "GET /evidence/<id>",
+            Missing,
+            "/evidence/{id}",
+            [303, 403, 404, 404, 403, 404],
+        ),
+        row(
+            "GET /due-diligence",
+            None,
+            "/due-diligence",
+            [303, 403, 403, 200, 403, 200],
+        ),
+        row(
+            "GET /concerns/new",
+            None,
+            "/concerns/new",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        Row {
+            form: Some(CONCERN),
+            ..row(
+                "POST /concerns",
+                None,
+                "/concerns",
+                [200, 200, 200, 200, 200, 200],
+            )
+        },
+        row(
+            "GET /concerns",
+            None,
+            "/concerns",
+            [303, 403, 403, 200, 403, 200],
+        ),
+        row(
+            "GET /concerns/<id>",
+            Own,
+            "/concerns/{id}",
+            [303, 403, 403, 200, 403, 200],
+        ),
+        row(
+            "GET /concerns/<id>",
+            Missing,
+            "/concerns/{id}",
+            [303, 403, 403, 404, 403, 404],
+        ),
+        Row {
+            form: Some(TRIAGE),
+            ..row(
+                "POST /concerns/<id>",
+                Own,
+                "/concerns/{id}",
+                [303, 403, 403, 303, 403, 403],
+            )
+        },
+        Row {
+            form: Some(TRIAGE),
+            ..row(
+                "POST /concerns/<id>",
+                Missing,
+                "/concerns/{id}",
+                [303, 403, 403, 404, 403, 403],
+            )
+        },
+    ]);
     // Signing out is last: it ends the session the other rows use.
     rows.push(Row {
         form: Some(&[]),
@@ -597,6 +759,9 @@ struct Fixture {
     other_notification: i64,
     unsubscribe_token: String,
     failed_mail: i64,
+    own_evidence: i64,
+    other_evidence: i64,
+    concern: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -702,6 +867,46 @@ async fn fixture(app: &TestApp) -> Fixture {
     .fetch_one(&app.pool)
     .await
     .unwrap();
+    // Evidence files of the matrix provider and another, and a concern.
+    let mut evidence = Vec::new();
+    for pid in [own_provider_id, other_provider_id] {
+        let check: i64 = sqlx::query_scalar(
+            "INSERT INTO provider_checks (provider_id, check_type_id, checked_on, result, expires_on, notes, recorded_at) \
+             VALUES ($1, 1, $2, 'passed', $3, '', $4) RETURNING id",
+        )
+        .bind(pid)
+        .bind(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap())
+        .bind(chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap())
+        .bind(apdir::db::now())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        let stored = format!("matrix-{pid}.bin");
+        let dir = app.config.data_dir.join("evidence");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(&stored), b"%PDF-1.7 matrix").unwrap();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO check_evidence (check_id, provider_id, file_name, content_type, size_bytes, sha256, stored_name, uploaded_at) \
+             VALUES ($1, $2, 'matrix.pdf', 'application/pdf', 15, 'x', $3, $4) RETURNING id",
+        )
+        .bind(check)
+        .bind(pid)
+        .bind(&stored)
+        .bind(apdir::db::now())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        evidence.push(id);
+    }
+    let concern: i64 = sqlx::query_scalar(
+        "INSERT INTO concerns (provider_id, raiser_kind, category, severity, status, details, created_at, updated_at) \
+         VALUES ($1, 'family', 'quality', 'medium', 'open', 'Matrix concern', $2, $2) RETURNING id",
+    )
+    .bind(other_provider_id)
+    .bind(apdir::db::now())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     Fixture {
         own_pupil,
         other_pupil,
@@ -719,6 +924,9 @@ async fn fixture(app: &TestApp) -> Fixture {
         other_notification,
         unsubscribe_token,
         failed_mail,
+        own_evidence: evidence[0],
+        other_evidence: evidence[1],
+        concern,
     }
 }
 
@@ -743,6 +951,19 @@ fn id_for(f: &Fixture, r: &Row) -> String {
             Case::Own => f.unsubscribe_token.clone(),
             // Well formed, but nobody's.
             _ => "A".repeat(43),
+        };
+    }
+    if r.route.contains("/evidence/<id>") {
+        return match r.case {
+            Case::Own => f.own_evidence.to_string(),
+            Case::Other => f.other_evidence.to_string(),
+            _ => "999999".into(),
+        };
+    }
+    if r.route.contains("/concerns/<id>") {
+        return match r.case {
+            Case::Own => f.concern.to_string(),
+            _ => "999999".into(),
         };
     }
     if r.route.contains("/admin/mail/<id>") {

@@ -86,6 +86,29 @@ fn same_origin(req: &Request<'_>) -> bool {
     true
 }
 
+/// For forms that cannot go through `CsrfForm` (file uploads, multipart): refuses cross-site
+/// requests; the handler then checks the form's token with `token_matches`.
+pub struct SameOrigin;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for SameOrigin {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        if same_origin(req) {
+            Outcome::Success(SameOrigin)
+        } else {
+            set_error_message(req, EXPIRED);
+            Outcome::Error((Status::Forbidden, ()))
+        }
+    }
+}
+
+/// Constant-time comparison of the form's token with the session's.
+pub fn token_matches(expected: &str, given: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    expected.len() == given.len() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+}
+
 #[derive(FromForm)]
 struct TokenField {
     csrf_token: Option<String>,

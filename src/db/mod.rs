@@ -3,6 +3,8 @@
 //! touch pupil-level data take an explicit scope.
 
 pub mod audit;
+pub mod checks;
+pub mod concerns;
 pub mod notifications;
 pub mod outbox;
 pub mod providers;

@@ -48,6 +48,84 @@ pub enum DemoError {
 }
 
 /// Loads the demo into an empty database, in one transaction.
+/// Due-diligence checks that give each demo provider its planned status (relative to today),
+/// then the status derived from them, as the product does.
+async fn demo_checks(
+    conn: &mut db::Conn,
+    provider_id: i64,
+    p: &data::PlannedProvider,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sqlx::Error> {
+    use crate::db::checks;
+    use crate::domain::due_diligence::CheckResult;
+    let today = crate::framework::today();
+    let types: Vec<checks::CheckType> = sqlx::query_as(
+        "SELECT id, key, name, theme, evidence, validity_months, required_registered_school, \
+         required_non_school, required_online FROM check_types ORDER BY sort_order, id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let officer: Option<i64> = None;
+    let required: Vec<_> = types
+        .iter()
+        .filter(|t| t.required_for(p.registration))
+        .collect();
+    // Which check is due or out of date, from the planned reason.
+    let reason = p.dd_reason.to_lowercase();
+    let focus = ["insurance", "safeguarding", "health and safety", "vetting"]
+        .iter()
+        .find(|k| reason.contains(*k))
+        .map(|k| match *k {
+            "health and safety" => "health_safety",
+            "vetting" => "staff_vetting",
+            other => other,
+        })
+        .unwrap_or("insurance");
+    for (n, t) in required.iter().enumerate() {
+        if p.dd == "pending" && n >= 4 {
+            break;
+        }
+        let mut on = today - chrono::Duration::days(60 + n as i64);
+        let mut expires = t
+            .expiry_from(on)
+            .unwrap_or(today + chrono::Duration::days(300));
+        if t.key == focus && p.dd == "expiring" {
+            expires = today + chrono::Duration::days(18);
+        }
+        if t.key == focus && p.dd == "lapsed" {
+            on = today - chrono::Duration::days(420);
+            expires = t
+                .expiry_from(on)
+                .unwrap_or(today - chrono::Duration::days(50));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO provider_checks (provider_id, check_type_id, checked_on, result, expires_on, officer_id, notes, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, '', $7) RETURNING id",
+        )
+        .bind(provider_id)
+        .bind(t.id)
+        .bind(on)
+        .bind(CheckResult::Passed.key())
+        .bind(expires)
+        .bind(officer)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        let _ = id;
+    }
+    if p.dd == "suspended" {
+        checks::suspend(
+            conn,
+            provider_id,
+            today - chrono::Duration::days(20),
+            "A safeguarding concern is being investigated.",
+        )
+        .await?;
+    }
+    checks::recompute(conn, provider_id, today, now).await?;
+    Ok(())
+}
+
 /// A first notice for everyone, so the demo's inboxes and outbox are not empty: it shows how a
 /// notification reaches the inbox and (as an `.eml` file) the mail folder.
 pub async fn welcome(pool: &Pool, config: &crate::config::Config) -> Result<(), sqlx::Error> {
@@ -230,6 +308,7 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
             now,
         )
         .await?;
+        demo_checks(&mut tx, id, p, now).await?;
         provider_ids.push(id);
     }
     out.providers = provider_ids.len();

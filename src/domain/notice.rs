@@ -16,6 +16,14 @@ pub enum NoticeKind {
     CouncilNotice,
     /// A safeguarding notice from the council: cannot be turned off.
     SafeguardingNotice,
+    /// A due-diligence check expires within 30 or 7 days, or has lapsed.
+    DueDiligence,
+    /// A concern was raised about a provider: for the Progressions Team.
+    ConcernRaised,
+    /// A safeguarding concern about a provider: for the Progressions Team, cannot be turned off.
+    SafeguardingConcern,
+    /// The council suspended or reinstated a provider: for its staff.
+    ProviderSuspension,
 }
 
 impl From<NoticeKind> for &'static str {
@@ -25,11 +33,15 @@ impl From<NoticeKind> for &'static str {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 4] = [
+    pub const ALL: [NoticeKind; 8] = [
         NoticeKind::ProfileSubmitted,
         NoticeKind::ProfileDecided,
         NoticeKind::CouncilNotice,
         NoticeKind::SafeguardingNotice,
+        NoticeKind::DueDiligence,
+        NoticeKind::ConcernRaised,
+        NoticeKind::SafeguardingConcern,
+        NoticeKind::ProviderSuspension,
     ];
 
     pub fn key(self) -> &'static str {
@@ -38,6 +50,10 @@ impl NoticeKind {
             NoticeKind::ProfileDecided => "profile_decided",
             NoticeKind::CouncilNotice => "council_notice",
             NoticeKind::SafeguardingNotice => "safeguarding_notice",
+            NoticeKind::DueDiligence => "due_diligence",
+            NoticeKind::ConcernRaised => "concern_raised",
+            NoticeKind::SafeguardingConcern => "safeguarding_concern",
+            NoticeKind::ProviderSuspension => "provider_suspension",
         }
     }
 
@@ -55,6 +71,10 @@ impl NoticeKind {
             NoticeKind::ProfileDecided => "Decisions on your profile changes",
             NoticeKind::CouncilNotice => "Notices from the council",
             NoticeKind::SafeguardingNotice => "Safeguarding notices",
+            NoticeKind::DueDiligence => "Due-diligence checks expiring or lapsed",
+            NoticeKind::ConcernRaised => "Concerns raised about providers",
+            NoticeKind::SafeguardingConcern => "Safeguarding concerns about providers",
+            NoticeKind::ProviderSuspension => "Suspension of your organisation",
         }
     }
 
@@ -68,12 +88,23 @@ impl NoticeKind {
             NoticeKind::ProfileDecided => "the council has decided on changes to your profile",
             NoticeKind::CouncilNotice => "there is a new notice from the council",
             NoticeKind::SafeguardingNotice => "there is a new safeguarding notice from the council",
+            NoticeKind::DueDiligence => "a due-diligence check is expiring or has lapsed",
+            NoticeKind::ConcernRaised => "a concern has been raised about a provider",
+            NoticeKind::SafeguardingConcern => {
+                "a safeguarding concern has been raised about a provider"
+            }
+            NoticeKind::ProviderSuspension => {
+                "the council has changed your organisation's suspension"
+            }
         }
     }
 
     /// Safeguarding kinds always reach the user: "off" is not offered or accepted.
     pub fn safeguarding(self) -> bool {
-        matches!(self, NoticeKind::SafeguardingNotice)
+        matches!(
+            self,
+            NoticeKind::SafeguardingNotice | NoticeKind::SafeguardingConcern
+        )
     }
 
     /// The roles that receive this kind (the preferences page lists only these).
@@ -82,6 +113,11 @@ impl NoticeKind {
             NoticeKind::ProfileSubmitted => role == Role::Progressions,
             NoticeKind::ProfileDecided => role == Role::Provider,
             NoticeKind::CouncilNotice | NoticeKind::SafeguardingNotice => true,
+            NoticeKind::DueDiligence => matches!(role, Role::Provider | Role::Progressions),
+            NoticeKind::ConcernRaised | NoticeKind::SafeguardingConcern => {
+                role == Role::Progressions
+            }
+            NoticeKind::ProviderSuspension => role == Role::Provider,
         }
     }
 }

@@ -39,6 +39,11 @@ pub fn jobs(config: &Config) -> Result<Vec<Job>, String> {
             at: parse_time(&config.digest_time)?,
         },
         Job {
+            name: "due-diligence",
+            description: "Recomputes every provider's due-diligence status and sends expiry reminders (30 and 7 days before, and on lapse)",
+            at: parse_time("01:00")?,
+        },
+        Job {
             name: "housekeeping",
             description: "Removes expired sessions and old sign-in attempts",
             at: parse_time("02:30")?,
@@ -55,6 +60,7 @@ async fn run_job(pool: &Pool, config: &Config, name: &str) -> Result<String, sql
                 if n == 1 { "" } else { "s" }
             ))
         }
+        "due-diligence" => crate::framework::nightly(pool, config, None).await,
         "housekeeping" => {
             let now = db::now();
             let sessions = db::sessions::purge_expired(

@@ -80,12 +80,15 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/admin/users", "Accounts"));
             items.push(("/admin/audit", "Audit log"));
             items.push(("/admin/mail", "Email and jobs"));
+            items.push(("/due-diligence", "Due diligence"));
             items.push(("/notices/new", "Send a notice"));
         }
         Some(Role::School) => items.push(("/pupils", "Your pupils")),
         Some(Role::Progressions) => {
             items.push(("/pupils", "Pupils"));
             items.push(("/approvals", "Profile changes"));
+            items.push(("/due-diligence", "Due diligence"));
+            items.push(("/concerns", "Concerns"));
             items.push(("/notices/new", "Send a notice"));
         }
         Some(Role::Provider) => items.push(("/provider/profile", "Your profile")),

@@ -85,7 +85,7 @@ fn dd_words(v: String) -> String {
         "approved" => "Checks complete and current",
         "expiring" => "Checks due soon",
         "lapsed" => "Checks out of date",
-        "suspended" => "Suspended",
+        "suspended" => "Suspended: not taking new placements",
         "pending" => "Checks not yet complete",
         _ => "Unknown",
     }

@@ -90,6 +90,7 @@ async function openVisit(page, visit) {
     for (const [name, value] of Object.entries(visit.submit.fields)) {
       await page.fill(`${form} [name="${name}"]`, value);
     }
+    for (const box of visit.submit.check || []) await page.check(box);
     [response] = await Promise.all([page.waitForNavigation(), page.click(`${form} button[type=submit]`)]);
   }
   return { response, path };
