@@ -94,6 +94,13 @@ const TRIAGE: &[(&str, &str)] = &[
     ("owner", ""),
     ("note", "Triaged in the access matrix"),
 ];
+const RESPONSE: &[(&str, &str)] = &[("response", "Answered in the access matrix")];
+const ROUND: &[(&str, &str)] = &[
+    ("name", "Matrix round"),
+    ("starts_on", "2030-09-01"),
+    ("ends_on", "2033-08-31"),
+];
+const MEMBER: &[(&str, &str)] = &[("provider", "loxley-farm-school"), ("lot", "secondary")];
 const BAD_LOGIN: &[(&str, &str)] = &[
     ("email", "school@demo.test"),
     ("password", "wrong-password"),
@@ -729,6 +736,131 @@ fn matrix() -> Vec<Row> {
             )
         },
     ]);
+    rows.extend([
+        row(
+            "GET /providers/<slug>/visits",
+            Own,
+            "/providers/{id}/visits",
+            [303, 403, 200, 200, 403, 200],
+        ),
+        row(
+            "GET /providers/<slug>/visits",
+            Other,
+            "/providers/{id}/visits",
+            [303, 403, 404, 200, 403, 200],
+        ),
+        row(
+            "GET /providers/<slug>/visits",
+            Missing,
+            "/providers/{id}/visits",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /providers/<slug>/visits",
+                Other,
+                "/providers/{id}/visits",
+                [303, 403, 403, 422, 403, 403],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /providers/<slug>/visits",
+                Missing,
+                "/providers/{id}/visits",
+                [303, 403, 403, 404, 403, 403],
+            )
+        },
+        Row {
+            form: Some(RESPONSE),
+            ..row(
+                "POST /visit-actions/<id>/respond",
+                Own,
+                "/visit-actions/{id}/respond",
+                [303, 403, 303, 403, 403, 403],
+            )
+        },
+        Row {
+            form: Some(RESPONSE),
+            ..row(
+                "POST /visit-actions/<id>/respond",
+                Other,
+                "/visit-actions/{id}/respond",
+                [303, 403, 404, 403, 403, 403],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /visit-actions/<id>/complete",
+                Own,
+                "/visit-actions/{id}/complete",
+                [303, 403, 403, 303, 403, 403],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /visit-actions/<id>/complete",
+                Missing,
+                "/visit-actions/{id}/complete",
+                [303, 403, 403, 404, 403, 403],
+            )
+        },
+        row(
+            "GET /framework",
+            None,
+            "/framework",
+            [303, 403, 403, 200, 403, 200],
+        ),
+        Row {
+            form: Some(ROUND),
+            ..row(
+                "POST /framework/rounds",
+                None,
+                "/framework/rounds",
+                [303, 403, 403, 303, 403, 403],
+            )
+        },
+        Row {
+            form: Some(MEMBER),
+            ..row(
+                "POST /framework/rounds/<id>/members",
+                Own,
+                "/framework/rounds/{id}/members",
+                [303, 403, 403, 303, 403, 403],
+            )
+        },
+        Row {
+            form: Some(MEMBER),
+            ..row(
+                "POST /framework/rounds/<id>/members",
+                Missing,
+                "/framework/rounds/{id}/members",
+                [303, 403, 403, 404, 403, 403],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /framework/rounds/<id>/members/<provider_id>/remove",
+                Own,
+                "/framework/rounds/{id}/remove",
+                [303, 403, 403, 303, 403, 403],
+            )
+        },
+        Row {
+            form: Some(&[]),
+            ..row(
+                "POST /framework/rounds/<id>/members/<provider_id>/remove",
+                Missing,
+                "/framework/rounds/{id}/remove",
+                [303, 403, 403, 404, 403, 403],
+            )
+        },
+    ]);
     // Signing out is last: it ends the session the other rows use.
     rows.push(Row {
         form: Some(&[]),
@@ -762,6 +894,9 @@ struct Fixture {
     own_evidence: i64,
     other_evidence: i64,
     concern: i64,
+    own_action: i64,
+    other_action: i64,
+    round: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -907,6 +1042,34 @@ async fn fixture(app: &TestApp) -> Fixture {
     .fetch_one(&app.pool)
     .await
     .unwrap();
+    // A quality visit with one action at the matrix provider and one at another.
+    let mut actions = Vec::new();
+    for pid in [own_provider_id, other_provider_id] {
+        let visit: i64 = sqlx::query_scalar(
+            "INSERT INTO quality_visits (provider_id, kind, visit_date, score_safeguarding, score_health_safety, \
+             score_admissions, score_education, created_at) VALUES ($1, 'annual_qa', $2, 3, 3, 3, 3, $3) RETURNING id",
+        )
+        .bind(pid)
+        .bind(chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap())
+        .bind(apdir::db::now())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        let action: i64 = sqlx::query_scalar(
+            "INSERT INTO visit_actions (visit_id, provider_id, action, owner, due_on) VALUES ($1, $2, 'Matrix action', 'Manager', $3) RETURNING id",
+        )
+        .bind(visit)
+        .bind(pid)
+        .bind(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        actions.push(action);
+    }
+    let round: i64 = sqlx::query_scalar("SELECT MIN(id) FROM framework_rounds")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     Fixture {
         own_pupil,
         other_pupil,
@@ -927,6 +1090,9 @@ async fn fixture(app: &TestApp) -> Fixture {
         own_evidence: evidence[0],
         other_evidence: evidence[1],
         concern,
+        own_action: actions[0],
+        other_action: actions[1],
+        round,
     }
 }
 
@@ -951,6 +1117,25 @@ fn id_for(f: &Fixture, r: &Row) -> String {
             Case::Own => f.unsubscribe_token.clone(),
             // Well formed, but nobody's.
             _ => "A".repeat(43),
+        };
+    }
+    if r.route.contains("/visit-actions/<id>") {
+        return match r.case {
+            Case::Own => f.own_action.to_string(),
+            Case::Other => f.other_action.to_string(),
+            _ => "999999".into(),
+        };
+    }
+    if r.route.ends_with("/remove") {
+        return match r.case {
+            Case::Own => format!("{}/members/{}", f.round, f.own_provider_id),
+            _ => format!("999999/members/{}", f.own_provider_id),
+        };
+    }
+    if r.route.contains("/framework/rounds/<id>") {
+        return match r.case {
+            Case::Own => f.round.to_string(),
+            _ => "999999".into(),
         };
     }
     if r.route.contains("/evidence/<id>") {

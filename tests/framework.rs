@@ -522,3 +522,257 @@ async fn the_demo_statuses_come_from_its_checks() {
         .await;
     assert_eq!(n, 3);
 }
+
+#[rocket::async_test]
+async fn a_quality_visit_is_scored_and_the_provider_answers_its_actions() {
+    let app = TestApp::with_demo().await;
+    let slug = "steel-city-vocational-hub";
+    app.login("progressions@demo.test").await;
+    let today = framework::today();
+    let on = today.format("%Y-%m-%d").to_string();
+    let past = (today - chrono::Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    let visits_before = app.count("SELECT COUNT(*) FROM quality_visits").await;
+    let actions_before = app.count("SELECT COUNT(*) FROM visit_actions").await;
+    // Problems are listed field by field; nothing is written.
+    let r = app
+        .post_csrf(
+            &format!("/providers/{slug}/visits"),
+            &[
+                ("kind", "picnic"),
+                ("visit_date", "tomorrow"),
+                ("score_safeguarding", "5"),
+                ("actions[0].action", "Update the fire risk assessment"),
+                ("actions[0].owner", ""),
+                ("actions[0].due_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let html = r.into_string().await.unwrap();
+    for anchor in [
+        "#kind-1",
+        "#visit_date",
+        "#score_safeguarding-1",
+        "#score_education-1",
+        "#actions-0-owner",
+        "#actions-0-due_on",
+    ] {
+        assert!(html.contains(&format!("href=\"{anchor}\"")), "{anchor}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM quality_visits").await,
+        visits_before
+    );
+    let r = app
+        .post_csrf(
+            &format!("/providers/{slug}/visits"),
+            &[
+                ("kind", "annual_qa"),
+                ("visit_date", on.as_str()),
+                ("score_safeguarding", "4"),
+                ("score_health_safety", "2"),
+                ("score_admissions", "3"),
+                ("score_education", "3"),
+                ("strengths", "Warm relationships; clear routines."),
+                ("improvements", "Fire drills are not logged."),
+                ("pupil_voice", "Pupils said they feel listened to."),
+                ("actions[0].action", "Log every fire drill"),
+                ("actions[0].owner", "Centre manager"),
+                ("actions[0].due_on", past.as_str()),
+                ("actions[1].action", ""),
+                ("actions[1].owner", ""),
+                ("actions[1].due_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM visit_actions").await,
+        actions_before + 1
+    );
+    assert_eq!(app.audit_count("record").await, 1);
+    let (_, dash) = app.get("/due-diligence").await;
+    assert!(
+        dash.contains("Log every fire drill"),
+        "overdue on the dashboard"
+    );
+    app.logout().await;
+
+    app.login("provider@demo.test").await;
+    let (s, page) = app.get(&format!("/providers/{slug}/visits")).await;
+    assert_eq!(s, Status::Ok);
+    assert!(page
+        .contains("Health and safety</dt><dd class=\"summary-list__value\">Developing (2 of 4)"));
+    assert!(page.contains("Overdue."));
+    let action: i64 =
+        sqlx::query_scalar("SELECT id FROM visit_actions WHERE action = 'Log every fire drill'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let r = app
+        .post_csrf(
+            &format!("/visit-actions/{action}/respond"),
+            &[("response", "")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let r = app
+        .post_csrf(
+            &format!("/visit-actions/{action}/respond"),
+            &[("response", "A log book is now by the fire panel.")],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    // Providers cannot close actions, nor answer another provider's.
+    assert_eq!(
+        app.post_csrf(&format!("/visit-actions/{action}/complete"), &[])
+            .await
+            .status(),
+        Status::Forbidden
+    );
+    app.logout().await;
+    sqlx::query("UPDATE users SET provider_id = (SELECT id FROM providers WHERE slug = 'loxley-farm-school') WHERE email = 'provider@demo.test'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.login("provider@demo.test").await;
+    assert_eq!(
+        app.post_csrf(
+            &format!("/visit-actions/{action}/respond"),
+            &[("response", "Not ours")]
+        )
+        .await
+        .status(),
+        Status::NotFound
+    );
+    assert_eq!(
+        app.get(&format!("/providers/{slug}/visits")).await.0,
+        Status::NotFound
+    );
+    app.logout().await;
+
+    app.login("progressions@demo.test").await;
+    let (_, page) = app.get(&format!("/providers/{slug}/visits")).await;
+    assert!(page.contains("A log book is now by the fire panel."));
+    let r = app
+        .post_csrf(&format!("/visit-actions/{action}/complete"), &[])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (_, dash) = app.get("/due-diligence").await;
+    assert!(!dash.contains("Log every fire drill"));
+}
+
+#[rocket::async_test]
+async fn framework_membership_puts_a_provider_on_the_framework() {
+    let app = TestApp::with_demo().await;
+    let slug = "meadowhall-retail-and-enterprise-skills";
+    let on: bool =
+        sqlx::query_scalar("SELECT on_framework FROM providers WHERE slug = 'loxley-farm-school'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(on, "demo framework members are on the framework");
+    let outside: i64 =
+        sqlx::query_scalar("SELECT id FROM providers WHERE on_framework = $1 ORDER BY id LIMIT 1")
+            .bind(false)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let outside_slug: String = sqlx::query_scalar("SELECT slug FROM providers WHERE id = $1")
+        .bind(outside)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    app.login("progressions@demo.test").await;
+    let (s, page) = app.get("/framework").await;
+    assert_eq!(s, Status::Ok);
+    assert!(page.contains("Approved Provider Framework 2025 to 2028"));
+    let round: i64 = sqlx::query_scalar("SELECT id FROM framework_rounds")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let r = app
+        .post_csrf(
+            &format!("/framework/rounds/{round}/members"),
+            &[
+                ("provider", outside_slug.as_str()),
+                ("lot", "both"),
+                ("contract_signed_on", "2026-11-01"),
+                ("contract_ends_on", "2028-08-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (on, lot): (bool, Option<String>) =
+        sqlx::query_as("SELECT on_framework, framework_lot FROM providers WHERE id = $1")
+            .bind(outside)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((on, lot.as_deref()), (true, Some("both")));
+    app.flush_index();
+    let (_, api) = app
+        .get("/api/v1/providers?framework=true&per_page=100")
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&api).unwrap();
+    assert!(v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == outside));
+    // Bad input is refused and changes nothing.
+    for fields in [
+        vec![("provider", "no-such-provider"), ("lot", "both")],
+        vec![("provider", slug), ("lot", "middle")],
+        vec![
+            ("provider", slug),
+            ("lot", "both"),
+            ("contract_signed_on", "2027-01-01"),
+            ("contract_ends_on", "2026-01-01"),
+        ],
+    ] {
+        let r = app
+            .post_csrf(&format!("/framework/rounds/{round}/members"), &fields)
+            .await;
+        assert_eq!(r.status(), Status::UnprocessableEntity, "{fields:?}");
+    }
+    let r = app
+        .post_csrf(
+            &format!("/framework/rounds/{round}/members/{outside}/remove"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let on: bool = sqlx::query_scalar("SELECT on_framework FROM providers WHERE id = $1")
+        .bind(outside)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(!on);
+    let r = app
+        .post_csrf(
+            "/framework/rounds",
+            &[
+                ("name", "Next round"),
+                ("starts_on", "2028-09-01"),
+                ("ends_on", "2028-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let r = app
+        .post_csrf(
+            "/framework/rounds",
+            &[
+                ("name", "Next round"),
+                ("starts_on", "2028-09-01"),
+                ("ends_on", "2031-08-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(app.audit_count("admit").await, 1);
+    assert_eq!(app.audit_count("remove").await, 1);
+}

@@ -48,6 +48,63 @@ pub enum DemoError {
 }
 
 /// Loads the demo into an empty database, in one transaction.
+/// A quality visit with one open action, so the demo provider has a report to answer.
+async fn demo_visit(
+    conn: &mut db::Conn,
+    provider_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sqlx::Error> {
+    let today = crate::framework::today();
+    let visit = crate::db::quality::insert_visit(
+        conn,
+        &crate::db::quality::NewVisit {
+            provider_id,
+            kind: "annual_qa",
+            visit_date: today - chrono::Duration::days(40),
+            officer_id: None,
+            scores: [4, 3, 3, 3],
+            strengths: "Calm, purposeful workshops; staff know every pupil well.",
+            improvements: "Baseline assessments in English and maths are not repeated, so progress is hard to see.",
+            pupil_voice: "Pupils said they like learning a trade and feel treated as adults.",
+        },
+        now,
+    )
+    .await?;
+    crate::db::quality::insert_action(
+        conn,
+        visit,
+        provider_id,
+        "Repeat English and maths baselines each half term and share them with schools",
+        "Head of centre",
+        today + chrono::Duration::days(30),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sheffield's current framework round (3 years), made on first use.
+async fn demo_round(conn: &mut db::Conn) -> Result<i64, sqlx::Error> {
+    let existing: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM framework_rounds WHERE name = $1")
+            .bind(DEMO_ROUND)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let (Some(start), Some(end)) = (
+        NaiveDate::from_ymd_opt(2025, 9, 1),
+        NaiveDate::from_ymd_opt(2028, 8, 31),
+    ) else {
+        return Err(sqlx::Error::Protocol("demo round dates".into()));
+    };
+    crate::db::rounds::insert_round(conn, DEMO_ROUND, start, end)
+        .await?
+        .ok_or_else(|| sqlx::Error::Protocol("demo round".into()))
+}
+
+const DEMO_ROUND: &str = "Approved Provider Framework 2025 to 2028";
+
 /// Due-diligence checks that give each demo provider its planned status (relative to today),
 /// then the status derived from them, as the product does.
 async fn demo_checks(
@@ -309,8 +366,21 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
         )
         .await?;
         demo_checks(&mut tx, id, p, now).await?;
+        if let Some(lot) = p.lot {
+            let round = demo_round(&mut tx).await?;
+            crate::db::rounds::upsert_member(
+                &mut tx,
+                round,
+                id,
+                lot,
+                NaiveDate::from_ymd_opt(2025, 8, 15),
+                NaiveDate::from_ymd_opt(2028, 8, 31),
+            )
+            .await?;
+        }
         provider_ids.push(id);
     }
+    demo_visit(&mut tx, provider_ids[0], now).await?;
     out.providers = provider_ids.len();
     let demo_provider_id = provider_ids[0];
     out.demo_provider = PROVIDERS[0].name.to_string();

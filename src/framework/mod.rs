@@ -4,6 +4,8 @@
 
 pub mod concerns;
 pub mod evidence;
+pub mod quality;
+pub mod rounds;
 
 use crate::auth::csrf::{token_matches, CsrfForm, CsrfToken, SameOrigin};
 use crate::auth::guards::{Actor, CouncilStaff, Progressions, SignedIn};
@@ -38,6 +40,8 @@ pub fn routes() -> Vec<Route> {
         dashboard
     ];
     r.extend(concerns::routes());
+    r.extend(quality::routes());
+    r.extend(rounds::routes());
     r
 }
 
@@ -46,7 +50,7 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().with_timezone(&London).date_naive()
 }
 
-async fn provider(state: &AppState, slug: &str) -> AppResult<ProviderView> {
+pub(crate) async fn provider(state: &AppState, slug: &str) -> AppResult<ProviderView> {
     if !text::is_slug(slug) {
         return Err(AppError::NotFound);
     }
@@ -57,7 +61,7 @@ async fn provider(state: &AppState, slug: &str) -> AppResult<ProviderView> {
 
 /// Progressions and admins see every provider's checks; provider staff their own (another's is
 /// not disclosed); others may not.
-fn may_see_checks(user: &SessionUser, provider_id: i64) -> AppResult<()> {
+pub(crate) fn may_see_checks(user: &SessionUser, provider_id: i64) -> AppResult<()> {
     match user.role {
         Role::Progressions | Role::Admin => Ok(()),
         Role::Provider if user.provider_id == Some(provider_id) => Ok(()),
@@ -678,9 +682,14 @@ async fn dashboard(
         })
         .collect();
     let severity = db::concerns::open_by_severity(&state.pool).await?;
+    let overdue: Vec<_> = db::quality::overdue(&state.pool, today)
+        .await?
+        .into_iter()
+        .map(|o| context! { due => long_date(o.due_on), o => o })
+        .collect();
     view.ok(
         "framework/dashboard.html.j2",
-        context! { by_status, soon, attention, open, severity },
+        context! { by_status, soon, attention, open, severity, overdue },
     )
 }
 

@@ -89,6 +89,7 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/approvals", "Profile changes"));
             items.push(("/due-diligence", "Due diligence"));
             items.push(("/concerns", "Concerns"));
+            items.push(("/framework", "Framework"));
             items.push(("/notices/new", "Send a notice"));
         }
         Some(Role::Provider) => items.push(("/provider/profile", "Your profile")),
