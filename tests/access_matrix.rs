@@ -101,6 +101,12 @@ const ROUND: &[(&str, &str)] = &[
     ("ends_on", "2033-08-31"),
 ];
 const MEMBER: &[(&str, &str)] = &[("provider", "loxley-farm-school"), ("lot", "secondary")];
+const CHECK_TYPE: &[(&str, &str)] = &[
+    ("name", "Matrix check"),
+    ("theme", "governance"),
+    ("evidence", "A document"),
+    ("validity_months", "12"),
+];
 const BAD_LOGIN: &[(&str, &str)] = &[
     ("email", "school@demo.test"),
     ("password", "wrong-password"),
@@ -858,6 +864,29 @@ fn matrix() -> Vec<Row> {
                 Missing,
                 "/framework/rounds/{id}/remove",
                 [303, 403, 403, 404, 403, 403],
+            )
+        },
+    ]);
+    rows.extend([
+        row(
+            "GET /provider/checks",
+            None,
+            "/provider/checks",
+            [303, 403, 303, 403, 403, 403],
+        ),
+        row(
+            "GET /admin/check-types",
+            None,
+            "/admin/check-types",
+            [303, 403, 403, 403, 403, 200],
+        ),
+        Row {
+            form: Some(CHECK_TYPE),
+            ..row(
+                "POST /admin/check-types",
+                None,
+                "/admin/check-types",
+                [303, 403, 403, 403, 403, 303],
             )
         },
     ]);

@@ -776,3 +776,83 @@ async fn framework_membership_puts_a_provider_on_the_framework() {
     assert_eq!(app.audit_count("admit").await, 1);
     assert_eq!(app.audit_count("remove").await, 1);
 }
+
+#[rocket::async_test]
+async fn an_admin_changes_what_is_required_and_statuses_follow() {
+    let app = TestApp::with_demo().await;
+    app.login("admin@demo.test").await;
+    let (s, page) = app.get("/admin/check-types").await;
+    assert_eq!(s, Status::Ok);
+    assert!(page.contains("Insurance"));
+    let before = app.count("SELECT COUNT(*) FROM check_types").await;
+    for (field, value) in [("validity_months", "0"), ("theme", "vibes"), ("name", "")] {
+        let mut fields = vec![
+            ("name", "Fire safety certificate"),
+            ("theme", "health_safety"),
+            ("evidence", "Certificate"),
+            ("validity_months", "12"),
+            ("non_school", "true"),
+        ];
+        for f in fields.iter_mut() {
+            if f.0 == field {
+                f.1 = value;
+            }
+        }
+        let r = app.post_csrf("/admin/check-types", &fields).await;
+        assert_eq!(r.status(), Status::UnprocessableEntity, "{field}={value}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM check_types").await, before);
+    // A new required check: non-school providers now lack it, so they are pending.
+    let r = app
+        .post_csrf(
+            "/admin/check-types",
+            &[
+                ("name", "Fire safety certificate"),
+                ("theme", "health_safety"),
+                ("evidence", "Certificate"),
+                ("validity_months", "12"),
+                ("non_school", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let (status, reason) = status_of(&app, "steel-city-vocational-hub").await;
+    assert_eq!(status, "pending");
+    assert!(reason.contains("of 12 checks"), "{reason}");
+    let (status, _) = status_of(&app, "greenhill-therapeutic-school").await;
+    assert_eq!(status, "approved", "not required of a registered school");
+    // Retiring it restores them.
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM check_types WHERE name = 'Fire safety certificate'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let id = id.to_string();
+    let r = app
+        .post_csrf(
+            "/admin/check-types",
+            &[
+                ("id", id.as_str()),
+                ("name", "Fire safety certificate"),
+                ("theme", "health_safety"),
+                ("evidence", "Certificate"),
+                ("validity_months", "12"),
+                ("non_school", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(
+        status_of(&app, "steel-city-vocational-hub").await.0,
+        "approved"
+    );
+    assert_eq!(app.audit_count("save").await, 2);
+    app.logout().await;
+    app.login("provider@demo.test").await;
+    let r = app.get_response("/provider/checks").await;
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(
+        r.headers().get_one("Location"),
+        Some("/providers/steel-city-vocational-hub/checks")
+    );
+}

@@ -529,3 +529,165 @@ async fn offer_notice_and_notification_forms() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// (path, base fields, fields that must refuse every hostile value)
+type FormCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+
+async fn framework_counts(app: &TestApp) -> Vec<i64> {
+    let mut out = Vec::new();
+    for t in [
+        "provider_checks",
+        "concerns",
+        "quality_visits",
+        "visit_actions",
+        "framework_rounds",
+        "framework_members",
+        "check_types",
+    ] {
+        out.push(app.count(&format!("SELECT COUNT(*) FROM {t}")).await);
+    }
+    out
+}
+
+#[rocket::async_test]
+async fn framework_forms() {
+    let app = TestApp::with_demo().await;
+    let before = snapshot(&app).await;
+    let tables = framework_counts(&app).await;
+    let mut failures = Vec::new();
+    app.login("progressions@demo.test").await;
+    let slug = "loxley-farm-school";
+    // (path, base fields, fields that must refuse every hostile value)
+    let forms: &[FormCase] = &[
+        (
+            "/providers/loxley-farm-school/checks",
+            &[
+                ("check_type", "1"),
+                ("checked_on", "2026-11-01"),
+                ("result", "passed"),
+            ],
+            &["check_type", "checked_on", "result"],
+        ),
+        (
+            "/providers/loxley-farm-school/visits",
+            &[
+                ("kind", "annual_qa"),
+                ("visit_date", "2026-11-01"),
+                ("score_safeguarding", "3"),
+                ("score_health_safety", "3"),
+                ("score_admissions", "3"),
+                ("score_education", "3"),
+            ],
+            &[
+                "kind",
+                "visit_date",
+                "score_safeguarding",
+                "score_education",
+            ],
+        ),
+        (
+            "/concerns",
+            &[
+                ("provider", "loxley-farm-school"),
+                ("category", "quality"),
+                ("details", "Late"),
+            ],
+            &["provider", "category"],
+        ),
+        (
+            "/framework/rounds/1/members",
+            &[("provider", "loxley-farm-school"), ("lot", "both")],
+            &["provider", "lot"],
+        ),
+        (
+            "/framework/rounds",
+            &[
+                ("name", "R"),
+                ("starts_on", "2030-01-01"),
+                ("ends_on", "2031-01-01"),
+            ],
+            &["starts_on", "ends_on"],
+        ),
+    ];
+    for (path, base, strict) in forms {
+        for field in strict.iter() {
+            for p in payloads() {
+                let fields = with_field(base, field, p.as_str());
+                let r = app.post_csrf(path, &fields).await;
+                let status = r.status();
+                let body = r.into_string().await.unwrap_or_default();
+                let what = format!(
+                    "POST {path} {field}={:?}",
+                    p.chars().take(30).collect::<String>()
+                );
+                expect_4xx(&what, status, &body, &mut failures);
+            }
+        }
+    }
+    for p in payloads() {
+        // A suspension needs a reason: only blank and NUL are refused; free text is fine, so
+        // suspend with refused values only.
+        if p.trim().is_empty() || p.contains('\0') {
+            let r = app
+                .post_csrf(
+                    &format!("/providers/{slug}/suspend"),
+                    &[("reason", p.as_str())],
+                )
+                .await;
+            let status = r.status();
+            let body = r.into_string().await.unwrap_or_default();
+            expect_4xx(&format!("suspend {p:?}"), status, &body, &mut failures);
+        }
+        let r = app
+            .post_csrf(
+                &format!("/concerns/{}", enc(&p)),
+                &[("status", "open"), ("severity", "low")],
+            )
+            .await;
+        let status = r.status();
+        let body = r.into_string().await.unwrap_or_default();
+        expect_4xx(&format!("concern id {p:?}"), status, &body, &mut failures);
+        let (status, body) = app.get(&format!("/evidence/{}", enc(&p))).await;
+        expect_4xx(&format!("evidence {p:?}"), status, &body, &mut failures);
+    }
+    app.logout().await;
+    app.login("admin@demo.test").await;
+    for field in ["theme", "validity_months", "id"] {
+        for p in payloads() {
+            if field == "validity_months" && p.is_empty() || field == "id" && p.is_empty() {
+                continue; // blank validity and a blank id (a new type) are meaningful
+            }
+            let fields = with_field(
+                &[
+                    ("id", "1"),
+                    ("name", "Legal status"),
+                    ("theme", "governance"),
+                    ("evidence", "E"),
+                    ("validity_months", "4"),
+                ],
+                field,
+                p.as_str(),
+            );
+            let r = app.post_csrf("/admin/check-types", &fields).await;
+            let status = r.status();
+            let body = r.into_string().await.unwrap_or_default();
+            expect_4xx(
+                &format!("check type {field}={p:?}"),
+                status,
+                &body,
+                &mut failures,
+            );
+        }
+    }
+    assert_eq!(
+        framework_counts(&app).await,
+        tables,
+        "refused input wrote rows"
+    );
+    assert_eq!(
+        snapshot(&app).await,
+        before,
+        "refused input changed stored data"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

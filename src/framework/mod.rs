@@ -2,6 +2,7 @@
 //! the Progressions dashboard, and concerns (concerns.rs). The placement gate and registration
 //! threshold rules live in `domain::due_diligence` for every placement path to call.
 
+pub mod check_types;
 pub mod concerns;
 pub mod evidence;
 pub mod quality;
@@ -33,6 +34,7 @@ use serde::Serialize;
 pub fn routes() -> Vec<Route> {
     let mut r = routes![
         checklist,
+        own_checks,
         record_check,
         download,
         suspend,
@@ -40,6 +42,7 @@ pub fn routes() -> Vec<Route> {
         dashboard
     ];
     r.extend(concerns::routes());
+    r.extend(check_types::routes());
     r.extend(quality::routes());
     r.extend(rounds::routes());
     r
@@ -198,6 +201,21 @@ async fn checklist(
         vec![],
     )
     .await
+}
+
+/// Provider staff's own checklist (the navigation has one address for every provider).
+#[get("/provider/checks")]
+async fn own_checks(
+    staff: crate::auth::guards::ProviderStaff<'_>,
+    state: &State<AppState>,
+) -> AppResult<Reply> {
+    let p = db::providers::by_id(&state.pool, staff.provider_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Reply::Redirect(rocket::response::Redirect::to(format!(
+        "/providers/{}/checks",
+        p.row.slug
+    ))))
 }
 
 #[derive(FromForm)]

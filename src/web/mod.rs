@@ -81,6 +81,7 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/admin/audit", "Audit log"));
             items.push(("/admin/mail", "Email and jobs"));
             items.push(("/due-diligence", "Due diligence"));
+            items.push(("/admin/check-types", "Check types"));
             items.push(("/notices/new", "Send a notice"));
         }
         Some(Role::School) => items.push(("/pupils", "Your pupils")),
@@ -92,7 +93,10 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/framework", "Framework"));
             items.push(("/notices/new", "Send a notice"));
         }
-        Some(Role::Provider) => items.push(("/provider/profile", "Your profile")),
+        Some(Role::Provider) => {
+            items.push(("/provider/profile", "Your profile"));
+            items.push(("/provider/checks", "Your checks"));
+        }
         _ => {}
     }
     items
