@@ -662,6 +662,8 @@ async fn a_quality_visit_is_scored_and_the_provider_answers_its_actions() {
     assert_eq!(r.status(), Status::SeeOther);
     let (_, dash) = app.get("/due-diligence").await;
     assert!(!dash.contains("Log every fire drill"));
+    assert_eq!(app.audit_count("respond").await, 1);
+    assert_eq!(app.audit_count("complete").await, 1);
 }
 
 #[rocket::async_test]
