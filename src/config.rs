@@ -42,6 +42,9 @@ pub struct Config {
     pub mail_from: String,
     /// When the daily digest goes out, `HH:MM` in Europe/London.
     pub digest_time: String,
+    /// How long a claimed mail may stay unsent before another sender takes it again (a sender
+    /// that stopped mid-send). Longer than the slowest SMTP conversation.
+    pub mail_lease_seconds: i64,
     /// Run the job runner and mail sender inside the server (off only in tests that drive
     /// them step by step).
     pub background_jobs: bool,
@@ -68,6 +71,7 @@ impl Default for Config {
             smtp_password: None,
             mail_from: "Alternative Provision Directory <no-reply@apdir.invalid>".into(),
             digest_time: "07:00".into(),
+            mail_lease_seconds: 120,
             background_jobs: true,
         }
     }

@@ -13,7 +13,8 @@ use sqlx::FromRow;
 /// After this many failed attempts a mail is `failed` and waits for an admin to retry it.
 pub const MAX_ATTEMPTS: i64 = 8;
 
-/// A claim older than this is presumed abandoned by a sender that stopped.
+/// The default time after which a claim is presumed abandoned by a sender that stopped
+/// (`Config::mail_lease_seconds`).
 pub fn lease() -> Duration {
     Duration::minutes(2)
 }
@@ -75,11 +76,15 @@ const COLS: &str =
     status, attempts, next_attempt_at, sent_at, last_error, created_at";
 
 /// Returns claims older than the lease to the queue. Returns how many.
-pub async fn recover_abandoned(pool: &Pool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+pub async fn recover_abandoned(
+    pool: &Pool,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE mail_outbox SET status = 'queued', claimed_at = NULL WHERE status = 'sending' AND claimed_at < $1",
     )
-    .bind(now - lease())
+    .bind(now - lease)
     .execute(pool)
     .await?
     .rows_affected())

@@ -118,7 +118,8 @@ pub async fn send_due(
     transport: &Transport,
     now: DateTime<Utc>,
 ) -> Result<usize, sqlx::Error> {
-    let recovered = outbox::recover_abandoned(pool, now).await?;
+    let lease = chrono::Duration::seconds(config.mail_lease_seconds.max(1));
+    let recovered = outbox::recover_abandoned(pool, now, lease).await?;
     if recovered > 0 {
         tracing::warn!(
             recovered,

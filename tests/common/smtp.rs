@@ -31,6 +31,8 @@ impl Received {
 struct Sink {
     inbox: Arc<Mutex<Vec<Received>>>,
     current: Option<Received>,
+    /// Time taken to accept each message (to stretch a run of mail out for crash tests).
+    delay: std::time::Duration,
 }
 
 impl Handler for Sink {
@@ -52,6 +54,7 @@ impl Handler for Sink {
         Ok(())
     }
     fn data_end(&mut self) -> Response {
+        std::thread::sleep(self.delay);
         if let (Some(c), Ok(mut inbox)) = (self.current.take(), self.inbox.lock()) {
             inbox.push(c);
         }
@@ -67,12 +70,18 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts the server on its own thread; it lives until the test process ends.
     pub fn start() -> SmtpSink {
+        SmtpSink::start_with_delay(std::time::Duration::ZERO)
+    }
+
+    /// A server that takes `delay` to accept each message.
+    pub fn start_with_delay(delay: std::time::Duration) -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind smtp");
         let port = listener.local_addr().expect("addr").port();
         let inbox = Arc::new(Mutex::new(Vec::new()));
         let handler = Sink {
             inbox: inbox.clone(),
             current: None,
+            delay,
         };
         std::thread::spawn(move || {
             let mut server = Server::new(handler);
