@@ -566,6 +566,37 @@ async fn download(
     })
 }
 
+/// The shared end of suspending and lifting a suspension: tell the provider's staff, audit,
+/// commit, and let the search index follow.
+#[allow(clippy::too_many_arguments)]
+async fn announce(
+    mut tx: db::Tx<'_>,
+    state: &AppState,
+    search: &Search,
+    actor: &Actor,
+    p: &ProviderView,
+    action: &str,
+    text: &str,
+    detail: String,
+) -> AppResult<()> {
+    let notice = Notice::new(
+        NoticeKind::ProviderSuspension,
+        Recipient::Provider(p.row.id),
+        text,
+        "/provider/profile",
+    )
+    .map_err(|e| AppError::Internal(e.0))?;
+    notify::raise(&mut tx, &state.config, &notice).await?;
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(action, "provider", Some(p.row.id.to_string()), detail),
+    )
+    .await?;
+    tx.commit().await?;
+    refresh(&state.pool, search, p.row.id).await?;
+    Ok(())
+}
+
 #[derive(FromForm)]
 pub struct SuspendForm {
     #[field(default = String::new())]
@@ -589,30 +620,13 @@ async fn suspend(
     let mut tx = state.pool.begin().await?;
     checks::suspend(&mut tx, p.row.id, today, &reason).await?;
     let (before, after, _) = checks::recompute(&mut tx, p.row.id, today, now).await?;
-    let notice = Notice::new(
-        NoticeKind::ProviderSuspension,
-        Recipient::Provider(p.row.id),
-        &format!(
-            "The council has suspended {}: it is not taking new placements while this is resolved. \
-             The Progressions Team will contact you.",
-            p.row.name
-        ),
-        "/provider/profile",
-    )
-    .map_err(|e| AppError::Internal(e.0))?;
-    notify::raise(&mut tx, &state.config, &notice).await?;
-    db::audit::record(
-        &mut *tx,
-        &actor.entry(
-            "suspend",
-            "provider",
-            Some(p.row.id.to_string()),
-            format!("{before} -> {}: {reason}", after.key()),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    refresh(&state.pool, search, p.row.id).await?;
+    let text = format!(
+        "The council has suspended {}: it is not taking new placements while this is resolved. \
+         The Progressions Team will contact you.",
+        p.row.name
+    );
+    let detail = format!("{before} -> {}: {reason}", after.key());
+    announce(tx, state, search, &actor, &p, "suspend", &text, detail).await?;
     let _ = staff;
     Ok(Reply::flash(
         format!("/providers/{slug}/checks"),
@@ -642,26 +656,9 @@ async fn reinstate(
     let mut tx = state.pool.begin().await?;
     checks::reinstate(&mut tx, p.row.id).await?;
     let (before, after, reason) = checks::recompute(&mut tx, p.row.id, today, now).await?;
-    let notice = Notice::new(
-        NoticeKind::ProviderSuspension,
-        Recipient::Provider(p.row.id),
-        &format!("The council has lifted the suspension of {}.", p.row.name),
-        "/provider/profile",
-    )
-    .map_err(|e| AppError::Internal(e.0))?;
-    notify::raise(&mut tx, &state.config, &notice).await?;
-    db::audit::record(
-        &mut *tx,
-        &actor.entry(
-            "reinstate",
-            "provider",
-            Some(p.row.id.to_string()),
-            format!("{before} -> {}", after.key()),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    refresh(&state.pool, search, p.row.id).await?;
+    let text = format!("The council has lifted the suspension of {}.", p.row.name);
+    let detail = format!("{before} -> {}", after.key());
+    announce(tx, state, search, &actor, &p, "reinstate", &text, detail).await?;
     Ok(Reply::flash(
         format!("/providers/{slug}/checks"),
         "success",
