@@ -138,8 +138,9 @@ async fn pupils(
     reader: PupilReader<'_>,
     actor: Actor,
     state: &State<AppState>,
-    page: Option<i64>,
+    page: Option<&str>,
 ) -> AppResult<Json<Value>> {
+    let page = crate::web::parse_page(page)?;
     let p = crate::pupils::read_page(state, &reader, &actor, page, "API").await?;
     Ok(Json(json!({
         "count": p.pupils.len(), "total": p.total, "page": p.page, "pages": p.pages, "pupils": p.pupils,

@@ -78,8 +78,9 @@ async fn list(
     reader: PupilReader<'_>,
     actor: Actor,
     state: &State<AppState>,
-    page: Option<i64>,
+    page: Option<&str>,
 ) -> AppResult<Reply> {
+    let page = crate::web::parse_page(page)?;
     let p = read_page(state, &reader, &actor, page, "page").await?;
     view.ok(
         "pupils/list.html.j2",

@@ -244,10 +244,10 @@ async fn audit(
     p: Page<'_>,
     _admin: Admin<'_>,
     state: &State<AppState>,
-    page: Option<i64>,
+    page: Option<&str>,
     entity: Option<&str>,
 ) -> AppResult<Reply> {
-    let n = page_number(page);
+    let n = page_number(crate::web::parse_page(page)?);
     let entity = entity.map(str::trim).filter(|e| !e.is_empty());
     if let Some(e) = entity {
         if e.len() > 40 || !e.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {

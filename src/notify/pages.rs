@@ -55,12 +55,7 @@ async fn inbox(
 ) -> AppResult<Reply> {
     let total = store::count_for_user(&state.pool, user.0.user_id).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let page_no = match page.map(str::trim).filter(|p| !p.is_empty()) {
-        None => 1,
-        Some(p) => p
-            .parse::<i64>()
-            .map_err(|_| AppError::BadRequest("page must be a whole number, like 2".into()))?,
-    };
+    let page_no = crate::web::parse_page(page)?.unwrap_or(1);
     if !(1..=pages).contains(&page_no) {
         return Err(AppError::BadRequest(format!(
             "There is no page {page_no}: choose a page from 1 to {pages}"

@@ -254,6 +254,24 @@ pub fn page_number(p: Option<i64>) -> i64 {
     p.unwrap_or(1).clamp(1, 100_000)
 }
 
+/// A `page` query parameter as people type it: absent or blank is the first page; anything but
+/// a whole number from 1 is refused with a message (never silently shown as page 1).
+pub fn parse_page(p: Option<&str>) -> Result<Option<i64>, crate::error::AppError> {
+    match p.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(None),
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .map(Some)
+            .ok_or_else(|| {
+                crate::error::AppError::BadRequest(
+                    "page must be a whole number from 1, like 2".into(),
+                )
+            }),
+    }
+}
+
 /// A message a guard leaves for the error page (catchers cannot see guard errors otherwise).
 struct GuardMessage(String);
 
