@@ -858,3 +858,35 @@ async fn an_admin_changes_what_is_required_and_statuses_follow() {
         Some("/providers/steel-city-vocational-hub/checks")
     );
 }
+
+#[rocket::async_test]
+async fn the_public_concern_form_is_limited_per_address() {
+    let app = TestApp::with_demo().await;
+    let send = |ip: &'static str| {
+        let app = &app;
+        async move {
+            let token = app.csrf().await;
+            let body = common::encode(&[
+                ("csrf_token", token.as_str()),
+                ("provider", "loxley-farm-school"),
+                ("category", "quality"),
+                ("details", "Lessons often start late."),
+            ]);
+            app.client
+                .post("/concerns")
+                .header(ContentType::Form)
+                .header(Header::new("Sec-Fetch-Site", "same-origin"))
+                .remote(format!("{ip}:40000").parse().unwrap())
+                .body(body)
+                .dispatch()
+                .await
+                .status()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(send("203.0.113.9").await, Status::Ok);
+    }
+    assert_eq!(send("203.0.113.9").await, Status::TooManyRequests);
+    assert_eq!(send("198.51.100.7").await, Status::Ok, "another address");
+    assert_eq!(app.count("SELECT COUNT(*) FROM concerns").await, 6);
+}

@@ -173,3 +173,20 @@ pub async fn owners(pool: &Pool) -> Result<Vec<(i64, String)>, sqlx::Error> {
     .fetch_all(pool)
     .await
 }
+
+/// Concerns raised without an account from one address since `since` (from the audit log,
+/// which records the address of every write).
+pub async fn recent_from_address(
+    pool: &Pool,
+    ip: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'raise' AND entity = 'concern' \
+         AND user_id IS NULL AND ip = $1 AND at >= $2",
+    )
+    .bind(ip)
+    .bind(since)
+    .fetch_one(pool)
+    .await
+}

@@ -23,6 +23,9 @@ pub fn routes() -> Vec<Route> {
     routes![new, raise, list, show, update]
 }
 
+/// Concerns one address may send through the public form in an hour.
+const PUBLIC_PER_HOUR: i64 = 5;
+
 #[derive(Serialize)]
 struct FieldError {
     field: &'static str,
@@ -93,6 +96,23 @@ async fn raise(
     state: &State<AppState>,
     form: CsrfForm<ConcernForm>,
 ) -> AppResult<Reply> {
+    // The public form needs no account, so it has its own limit per address (as sign-in does).
+    if viewer.user().is_none() {
+        let recent = store::recent_from_address(
+            &state.pool,
+            &actor.ip_or_unknown(),
+            db::now() - chrono::Duration::hours(1),
+        )
+        .await?;
+        if recent >= PUBLIC_PER_HOUR {
+            return Err(AppError::TooManyRequests(
+                "You have sent several concerns in the last hour, so this one was not sent. \
+                 If a child is in danger, call 999. Otherwise try again later, or call the \
+                 council on 0114 273 4855."
+                    .into(),
+            ));
+        }
+    }
     let f = &form.0;
     let mut errors = Vec::new();
     let provider = if text::is_slug(f.provider.trim()) {
