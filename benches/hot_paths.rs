@@ -396,7 +396,7 @@ async fn nightly_job(pool: &db::Pool, config: &Config) -> String {
     .expect("checks");
     let seed_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let outcome = apdir::framework::nightly(pool, config, None)
+    let outcome = apdir::framework::nightly(pool, config)
         .await
         .expect("nightly job");
     let job_s = t.elapsed().as_secs_f64();

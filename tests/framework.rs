@@ -456,9 +456,7 @@ async fn the_nightly_job_lapses_expired_checks_and_reminds_once() {
     let (status, reason) = status_of(&app, slug).await;
     assert_eq!(status, "expiring", "{reason}");
     assert!(reason.starts_with("Insurance"), "{reason}");
-    let first = framework::nightly(&app.pool, &app.config, None)
-        .await
-        .unwrap();
+    let first = framework::nightly(&app.pool, &app.config).await.unwrap();
     assert!(first.contains("expiry reminders sent"), "{first}");
     let reminders = app.count("SELECT COUNT(*) FROM check_reminders").await;
     assert!(reminders >= 1);
@@ -466,9 +464,7 @@ async fn the_nightly_job_lapses_expired_checks_and_reminds_once() {
         .count("SELECT COUNT(*) FROM notifications WHERE kind = 'due_diligence'")
         .await;
     // Again the same day: nothing new.
-    framework::nightly(&app.pool, &app.config, None)
-        .await
-        .unwrap();
+    framework::nightly(&app.pool, &app.config).await.unwrap();
     assert_eq!(
         app.count("SELECT COUNT(*) FROM check_reminders").await,
         reminders
@@ -489,9 +485,7 @@ async fn the_nightly_job_lapses_expired_checks_and_reminds_once() {
     .execute(&app.pool)
     .await
     .unwrap();
-    framework::nightly(&app.pool, &app.config, None)
-        .await
-        .unwrap();
+    framework::nightly(&app.pool, &app.config).await.unwrap();
     let (status, reason) = status_of(&app, slug).await;
     assert_eq!(status, "lapsed");
     assert!(reason.contains("expired on"), "{reason}");

@@ -1,11 +1,11 @@
 //! Due-diligence checks, their evidence, expiry reminders and suspension; and recomputing a
 //! provider's status from them (the rule itself is `domain::due_diligence::derive`).
 
-use super::{Conn, Pool};
+use super::{Conn, Db, Pool};
 use crate::domain::due_diligence::{self, CheckResult, DdStatus, Recorded, RequiredCheck};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use sqlx::FromRow;
+use sqlx::{Executor, FromRow};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct CheckType {
@@ -36,13 +36,16 @@ impl CheckType {
     }
 }
 
-pub async fn types(pool: &Pool) -> Result<Vec<CheckType>, sqlx::Error> {
+/// Active check types in their order (on a pool, a connection or inside a transaction).
+pub async fn types<'e, E: Executor<'e, Database = Db>>(
+    e: E,
+) -> Result<Vec<CheckType>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, key, name, theme, evidence, validity_months, required_registered_school, \
          required_non_school, required_online FROM check_types WHERE active = $1 ORDER BY sort_order, id",
     )
     .bind(true)
-    .fetch_all(pool)
+    .fetch_all(e)
     .await
 }
 
@@ -60,7 +63,10 @@ pub struct CheckRow {
 }
 
 /// Every check recorded for a provider, newest first.
-pub async fn history(pool: &Pool, provider_id: i64) -> Result<Vec<CheckRow>, sqlx::Error> {
+pub async fn history<'e, E: Executor<'e, Database = Db>>(
+    e: E,
+    provider_id: i64,
+) -> Result<Vec<CheckRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT c.id, c.check_type_id, t.name AS type_name, c.checked_on, c.result, c.expires_on, \
          u.email AS officer_email, c.notes, c.recorded_at FROM provider_checks c \
@@ -68,7 +74,7 @@ pub async fn history(pool: &Pool, provider_id: i64) -> Result<Vec<CheckRow>, sql
          WHERE c.provider_id = $1 ORDER BY c.checked_on DESC, c.id DESC",
     )
     .bind(provider_id)
-    .fetch_all(pool)
+    .fetch_all(e)
     .await
 }
 
@@ -78,7 +84,8 @@ pub struct NewCheck<'a> {
     pub checked_on: NaiveDate,
     pub result: CheckResult,
     pub expires_on: Option<NaiveDate>,
-    pub officer_id: i64,
+    /// None for records made without an officer's account (the demo data).
+    pub officer_id: Option<i64>,
     pub notes: &'a str,
 }
 
@@ -103,36 +110,32 @@ pub async fn record(
     .await
 }
 
-/// Each check type required of the provider, with its latest record.
-pub async fn checklist(
-    conn: &mut Conn,
-    provider_id: i64,
+/// Each type required of a provider with this registration, with its latest record among
+/// `rows` (newest first, as `history` returns them).
+pub fn latest_per_type(
+    types: Vec<CheckType>,
+    rows: &[CheckRow],
     registration: &str,
-) -> Result<Vec<(CheckType, Option<CheckRow>)>, sqlx::Error> {
-    let types: Vec<CheckType> = sqlx::query_as(
-        "SELECT id, key, name, theme, evidence, validity_months, required_registered_school, \
-         required_non_school, required_online FROM check_types WHERE active = $1 ORDER BY sort_order, id",
-    )
-    .bind(true)
-    .fetch_all(&mut *conn)
-    .await?;
-    let rows: Vec<CheckRow> = sqlx::query_as(
-        "SELECT c.id, c.check_type_id, t.name AS type_name, c.checked_on, c.result, c.expires_on, \
-         u.email AS officer_email, c.notes, c.recorded_at FROM provider_checks c \
-         JOIN check_types t ON t.id = c.check_type_id LEFT JOIN users u ON u.id = c.officer_id \
-         WHERE c.provider_id = $1 ORDER BY c.checked_on DESC, c.id DESC",
-    )
-    .bind(provider_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(types
+) -> Vec<(CheckType, Option<CheckRow>)> {
+    types
         .into_iter()
         .filter(|t| t.required_for(registration))
         .map(|t| {
             let latest = rows.iter().find(|r| r.check_type_id == t.id).cloned();
             (t, latest)
         })
-        .collect())
+        .collect()
+}
+
+/// Each check type required of the provider, with its latest record.
+pub async fn checklist(
+    conn: &mut Conn,
+    provider_id: i64,
+    registration: &str,
+) -> Result<Vec<(CheckType, Option<CheckRow>)>, sqlx::Error> {
+    let types = types(&mut *conn).await?;
+    let rows = history(&mut *conn, provider_id).await?;
+    Ok(latest_per_type(types, &rows, registration))
 }
 
 /// Derives the provider's status from its checks and suspension, and stores it if it changed.

@@ -116,13 +116,7 @@ async fn demo_checks(
     use crate::db::checks;
     use crate::domain::due_diligence::CheckResult;
     let today = crate::framework::today();
-    let types: Vec<checks::CheckType> = sqlx::query_as(
-        "SELECT id, key, name, theme, evidence, validity_months, required_registered_school, \
-         required_non_school, required_online FROM check_types ORDER BY sort_order, id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let officer: Option<i64> = None;
+    let types = checks::types(&mut *conn).await?;
     let required: Vec<_> = types
         .iter()
         .filter(|t| t.required_for(p.registration))
@@ -155,20 +149,20 @@ async fn demo_checks(
                 .expiry_from(on)
                 .unwrap_or(today - chrono::Duration::days(50));
         }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO provider_checks (provider_id, check_type_id, checked_on, result, expires_on, officer_id, notes, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, '', $7) RETURNING id",
+        checks::record(
+            conn,
+            &checks::NewCheck {
+                provider_id,
+                check_type_id: t.id,
+                checked_on: on,
+                result: CheckResult::Passed,
+                expires_on: Some(expires),
+                officer_id: None,
+                notes: "",
+            },
+            now,
         )
-        .bind(provider_id)
-        .bind(t.id)
-        .bind(on)
-        .bind(CheckResult::Passed.key())
-        .bind(expires)
-        .bind(officer)
-        .bind(now)
-        .fetch_one(&mut *conn)
         .await?;
-        let _ = id;
     }
     if p.dd == "suspended" {
         checks::suspend(

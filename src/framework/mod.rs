@@ -154,12 +154,15 @@ async fn render_checklist(
     values: CheckValues,
     errors: Vec<FieldError>,
 ) -> AppResult<Reply> {
-    let mut conn = state.pool.acquire().await?;
-    let list = checks::checklist(&mut conn, p.row.id, &p.row.registration).await?;
-    drop(conn);
+    // One read of the records serves both the checklist and the history.
+    let history = checks::history(&state.pool, p.row.id).await?;
+    let list = checks::latest_per_type(
+        checks::types(&state.pool).await?,
+        &history,
+        &p.row.registration,
+    );
     let today = today();
     let items = items(&list, today);
-    let history = checks::history(&state.pool, p.row.id).await?;
     let files = checks::evidence_for(&state.pool, p.row.id).await?;
     let suspension = checks::suspension(&state.pool, p.row.id).await?;
     let results: Vec<_> = CheckResult::ALL
@@ -443,7 +446,7 @@ async fn record_check(
             checked_on: on,
             result,
             expires_on,
-            officer_id: user.user_id,
+            officer_id: Some(user.user_id),
             notes: &notes,
         },
         now,
@@ -605,7 +608,7 @@ pub struct SuspendForm {
 
 #[post("/providers/<slug>/suspend", data = "<form>")]
 async fn suspend(
-    staff: Progressions<'_>,
+    _staff: Progressions<'_>,
     actor: Actor,
     state: &State<AppState>,
     search: &State<Search>,
@@ -627,7 +630,6 @@ async fn suspend(
     );
     let detail = format!("{before} -> {}: {reason}", after.key());
     announce(tx, state, search, &actor, &p, "suspend", &text, detail).await?;
-    let _ = staff;
     Ok(Reply::flash(
         format!("/providers/{slug}/checks"),
         "success",
@@ -710,28 +712,25 @@ async fn dashboard(
 
 /// The nightly due-diligence job: recomputes every provider's status (expiries happen with the
 /// date, not with an edit), and sends reminders 30 and 7 days before an expiry and on lapse,
-/// each once. Returns a line for the job log.
+/// each once. Returns a line for the job log. The search index follows the changed statuses
+/// through its periodic sync (their `updated_at` moves).
 pub async fn nightly(
-    state_pool: &db::Pool,
+    pool: &db::Pool,
     config: &crate::config::Config,
-    search: Option<&Search>,
 ) -> Result<String, sqlx::Error> {
     let today = today();
     let now = db::now();
     let mut changed = 0;
-    for id in checks::all_provider_ids(state_pool).await? {
-        let mut tx = state_pool.begin().await?;
+    for id in checks::all_provider_ids(pool).await? {
+        let mut tx = pool.begin().await?;
         let (before, after, _) = checks::recompute(&mut tx, id, today, now).await?;
         tx.commit().await?;
         if before != after.key() {
             changed += 1;
-            if let Some(s) = search {
-                refresh(state_pool, s, id).await?;
-            }
         }
     }
     let mut reminders = 0;
-    for e in checks::expiring_before(state_pool, today + chrono::Duration::days(31)).await? {
+    for e in checks::expiring_before(pool, today + chrono::Duration::days(31)).await? {
         let days = (e.expires_on - today).num_days();
         let stage = match days {
             d if d <= 0 => "lapsed",
@@ -753,7 +752,7 @@ pub async fn nightly(
                 long_date(e.expires_on)
             )
         };
-        let mut tx = state_pool.begin().await?;
+        let mut tx = pool.begin().await?;
         if checks::claim_reminder(&mut tx, e.check_id, stage, now).await? {
             let own = format!("/providers/{}/checks", e.provider_slug);
             for (to, link) in [

@@ -5,7 +5,7 @@ use super::{may_see_checks, provider, today};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::guards::{Actor, Progressions, ProviderStaff, SignedIn};
 use crate::db::quality::{self as store, score_words, NewVisit, THEMES};
-use crate::db::{self, notifications::Recipient};
+use crate::db::{self, notifications::Recipient, providers::ProviderView};
 use crate::domain::due_diligence::long_date;
 use crate::domain::{text, NoticeKind};
 use crate::error::{AppError, AppResult};
@@ -69,7 +69,7 @@ pub struct ActionForm {
 async fn render(
     view: &Page<'_>,
     state: &AppState,
-    slug: &str,
+    p: &ProviderView,
     csrf: &str,
     status: Status,
     form: &VisitForm,
@@ -77,7 +77,6 @@ async fn render(
     can_record: bool,
     own: bool,
 ) -> AppResult<Reply> {
-    let p = provider(state, slug).await?;
     let rows = store::visits(&state.pool, p.row.id).await?;
     let actions = store::actions(&state.pool, p.row.id).await?;
     let today = today();
@@ -156,7 +155,7 @@ async fn visits(
     render(
         &view,
         state,
-        slug,
+        &p,
         &csrf.0,
         Status::Ok,
         &<VisitForm as Default>::default(),
@@ -265,7 +264,7 @@ async fn record_visit(
         return render(
             &view,
             state,
-            slug,
+            &p,
             &csrf.0,
             Status::UnprocessableEntity,
             f,

@@ -60,7 +60,7 @@ async fn run_job(pool: &Pool, config: &Config, name: &str) -> Result<String, sql
                 if n == 1 { "" } else { "s" }
             ))
         }
-        "due-diligence" => crate::framework::nightly(pool, config, None).await,
+        "due-diligence" => crate::framework::nightly(pool, config).await,
         "housekeeping" => {
             let now = db::now();
             let sessions = db::sessions::purge_expired(
