@@ -7,7 +7,7 @@ use crate::auth::{password, random_token, session, token_hash};
 use crate::db;
 use crate::domain::Email;
 use crate::error::{AppError, AppResult};
-use crate::web::{Page, Reply};
+use crate::web::{FieldError, Page, Reply};
 use crate::AppState;
 use chrono::Duration;
 use minijinja::context;
@@ -34,12 +34,6 @@ fn safe_next(next: Option<&str>) -> String {
         }
         _ => "/".into(),
     }
-}
-
-#[derive(serde::Serialize)]
-struct FieldError {
-    field: &'static str,
-    message: String,
 }
 
 #[get("/login?<next>")]
@@ -92,7 +86,7 @@ async fn login(
         Ok(e) => Some(e),
         Err(e) => {
             errors.push(FieldError {
-                field: "email",
+                field: "email".into(),
                 message: e.0,
             });
             None
@@ -100,12 +94,12 @@ async fn login(
     };
     if f.password.is_empty() {
         errors.push(FieldError {
-            field: "password",
+            field: "password".into(),
             message: "Enter your password".into(),
         });
     } else if f.password.len() > 1024 {
         errors.push(FieldError {
-            field: "password",
+            field: "password".into(),
             message: "Password must be 128 characters or fewer".into(),
         });
     }
@@ -158,7 +152,7 @@ async fn login(
             return rerender(
                 Status::Unauthorized,
                 vec![FieldError {
-                    field: "email",
+                    field: "email".into(),
                     message: "Enter a correct email address and password".into(),
                 }],
                 email.as_str(),

@@ -6,7 +6,7 @@ use crate::auth::password;
 use crate::db;
 use crate::domain::{Email, Role, Urn};
 use crate::error::{AppError, AppResult};
-use crate::web::{page_number, Page, Reply};
+use crate::web::{page_number, FieldError, Page, Reply};
 use crate::AppState;
 use minijinja::context;
 use rocket::form::FromForm;
@@ -33,12 +33,6 @@ pub struct NewUserForm {
     #[field(default = String::new())]
     #[serde(skip)]
     password: String,
-}
-
-#[derive(Serialize)]
-struct FieldError {
-    field: &'static str,
-    message: String,
 }
 
 async fn render_users(
@@ -96,7 +90,12 @@ async fn create_user(
     let f = form.0;
     let pool = &state.pool;
     let mut errors = Vec::new();
-    let mut err = |field: &'static str, message: String| errors.push(FieldError { field, message });
+    let mut err = |field: &'static str, message: String| {
+        errors.push(FieldError {
+            field: field.into(),
+            message,
+        })
+    };
 
     let email = Email::parse(&f.email).map_err(|e| err("email", e.0)).ok();
     let name = crate::domain::text::single_line(&f.display_name, "the person's name", 120)
@@ -157,7 +156,7 @@ async fn create_user(
         Err(e) if db::users::is_unique_violation(&e) => {
             drop(tx);
             let errors = vec![FieldError {
-                field: "email",
+                field: "email".into(),
                 message: "An account with this email address already exists".into(),
             }];
             return render_users(&page, state, &csrf.0, Status::Conflict, &f, errors).await;

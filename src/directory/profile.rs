@@ -12,6 +12,7 @@ use crate::domain::{text, Email, Role};
 use crate::domain::{NoticeKind, PlaceType, Tier};
 use crate::error::{AppError, AppResult};
 use crate::notify::Notice;
+pub use crate::web::FieldError;
 use crate::web::{Page, Reply};
 use crate::AppState;
 use minijinja::context;
@@ -74,13 +75,6 @@ pub struct SiteForm {
     postcode: String,
     #[field(default = false)]
     remove: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct FieldError {
-    /// The id of the field the message is about (the error summary links to it).
-    pub field: Cow<'static, str>,
-    pub message: String,
 }
 
 fn paragraph(v: &str, what: &str, max: usize, required: bool) -> Result<String, String> {

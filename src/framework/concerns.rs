@@ -11,7 +11,7 @@ use crate::db::{self};
 use crate::domain::{text, NoticeKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::notify::{self, Notice};
-use crate::web::{Page, Reply};
+use crate::web::{FieldError, Page, Reply};
 use crate::AppState;
 use minijinja::context;
 use rocket::form::FromForm;
@@ -25,12 +25,6 @@ pub fn routes() -> Vec<Route> {
 
 /// Concerns one address may send through the public form in an hour.
 const PUBLIC_PER_HOUR: i64 = 5;
-
-#[derive(Serialize)]
-struct FieldError {
-    field: &'static str,
-    message: String,
-}
 
 #[derive(FromForm, Default, Serialize)]
 pub struct ConcernForm {
@@ -122,20 +116,20 @@ async fn raise(
     };
     if provider.is_none() {
         errors.push(FieldError {
-            field: "provider",
+            field: "provider".into(),
             message: "Choose the provider the concern is about".into(),
         });
     }
     if !CATEGORIES.iter().any(|(k, _)| *k == f.category) {
         errors.push(FieldError {
-            field: "category-1",
+            field: "category-1".into(),
             message: "Choose what the concern is about".into(),
         });
     }
     let details = text::paragraph(&f.details, "what happened", 5000, true)
         .map_err(|e| {
             errors.push(FieldError {
-                field: "details",
+                field: "details".into(),
                 message: e.0,
             })
         })
@@ -150,7 +144,7 @@ async fn raise(
         })
         .map_err(|e| {
             errors.push(FieldError {
-                field: "name",
+                field: "name".into(),
                 message: e.0,
             })
         })
@@ -165,7 +159,7 @@ async fn raise(
         })
         .map_err(|e| {
             errors.push(FieldError {
-                field: "contact",
+                field: "contact".into(),
                 message: e.0,
             })
         })
@@ -327,13 +321,13 @@ async fn update(
     let mut errors = Vec::new();
     if !STATUSES.contains(&f.status.as_str()) {
         errors.push(FieldError {
-            field: "status",
+            field: "status".into(),
             message: "Choose a status from the list".into(),
         });
     }
     if !SEVERITIES.contains(&f.severity.as_str()) {
         errors.push(FieldError {
-            field: "severity",
+            field: "severity".into(),
             message: "Choose a severity from the list".into(),
         });
     }
@@ -348,7 +342,7 @@ async fn update(
             Some(o) => Some(o),
             None => {
                 errors.push(FieldError {
-                    field: "owner",
+                    field: "owner".into(),
                     message: "Choose an owner from the Progressions Team".into(),
                 });
                 None
@@ -358,7 +352,7 @@ async fn update(
     let note = text::paragraph(&f.note, "a note", 2000, false)
         .map_err(|e| {
             errors.push(FieldError {
-                field: "note",
+                field: "note".into(),
                 message: e.0,
             })
         })

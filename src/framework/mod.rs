@@ -19,7 +19,7 @@ use crate::domain::due_diligence::{long_date, CheckResult};
 use crate::domain::{text, NoticeKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::notify::{self, Notice};
-use crate::web::{Page, Reply};
+use crate::web::{FieldError, Page, Reply};
 use crate::AppState;
 use chrono::NaiveDate;
 use chrono_tz::Europe::London;
@@ -135,12 +135,6 @@ struct CheckValues {
     result: String,
     expires_on: String,
     notes: String,
-}
-
-#[derive(Serialize)]
-struct FieldError {
-    field: &'static str,
-    message: String,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -287,7 +281,7 @@ async fn record_check(
         .and_then(|id| types.iter().find(|t| t.id == id));
     if check_type.is_none() {
         errors.push(FieldError {
-            field: "check_type",
+            field: "check_type".into(),
             message: "Choose which check this is".into(),
         });
     }
@@ -295,14 +289,14 @@ async fn record_check(
         Some(d) if d <= today => Some(d),
         Some(_) => {
             errors.push(FieldError {
-                field: "checked_on",
+                field: "checked_on".into(),
                 message: "The date of the check must be today or in the past".into(),
             });
             None
         }
         None => {
             errors.push(FieldError {
-                field: "checked_on",
+                field: "checked_on".into(),
                 message: "Enter the date of the check, like 2026-11-24".into(),
             });
             None
@@ -312,7 +306,7 @@ async fn record_check(
         Ok(r) => Some(r),
         Err(e) => {
             errors.push(FieldError {
-                field: "result-1",
+                field: "result-1".into(),
                 message: e.0,
             });
             None
@@ -322,7 +316,7 @@ async fn record_check(
         Ok(n) => n,
         Err(e) => {
             errors.push(FieldError {
-                field: "notes",
+                field: "notes".into(),
                 message: e.0,
             });
             String::new()
@@ -339,7 +333,7 @@ async fn record_check(
                     Some(e) => Some(e),
                     None => {
                         errors.push(FieldError {
-                            field: "expires_on",
+                            field: "expires_on".into(),
                             message: "Enter the expiry date shown on the certificate or contract"
                                 .into(),
                         });
@@ -351,14 +345,14 @@ async fn record_check(
                     Some(e) if e > on => Some(e),
                     Some(_) => {
                         errors.push(FieldError {
-                            field: "expires_on",
+                            field: "expires_on".into(),
                             message: "The expiry date must be after the date of the check".into(),
                         });
                         None
                     }
                     None => {
                         errors.push(FieldError {
-                            field: "expires_on",
+                            field: "expires_on".into(),
                             message: "Enter the expiry date, like 2027-11-24".into(),
                         });
                         None
@@ -382,7 +376,7 @@ async fn record_check(
         }
         Err(_) => {
             errors.push(FieldError {
-                field: "evidence",
+                field: "evidence".into(),
                 message: "The selected file must be smaller than 10 MB".into(),
             });
             None
@@ -400,7 +394,7 @@ async fn record_check(
         match checked {
             Ok(ok) => upload = Some(ok),
             Err(message) => errors.push(FieldError {
-                field: "evidence",
+                field: "evidence".into(),
                 message,
             }),
         }

@@ -10,7 +10,7 @@ use crate::domain::due_diligence::long_date;
 use crate::domain::{text, NoticeKind};
 use crate::error::{AppError, AppResult};
 use crate::notify::{self, Notice};
-use crate::web::{Page, Reply};
+use crate::web::{FieldError, Page, Reply};
 use crate::AppState;
 use chrono::NaiveDate;
 use minijinja::context;
@@ -25,12 +25,6 @@ pub fn routes() -> Vec<Route> {
 
 /// Actions on a visit form (blank rows are ignored).
 const ACTION_ROWS: usize = 3;
-
-#[derive(Serialize)]
-struct FieldError {
-    field: String,
-    message: String,
-}
 
 #[derive(FromForm, Default, Serialize)]
 pub struct VisitForm {
@@ -187,7 +181,7 @@ async fn record_visit(
     let mut errors = Vec::new();
     let mut err = |field: &str, message: &str| {
         errors.push(FieldError {
-            field: field.to_string(),
+            field: field.to_string().into(),
             message: message.to_string(),
         })
     };

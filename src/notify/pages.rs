@@ -8,7 +8,7 @@ use crate::db::notifications::{self as store, Recipient};
 use crate::db::{self, outbox};
 use crate::domain::{text, Delivery, NoticeKind, Role};
 use crate::error::{AppError, AppResult};
-use crate::web::{Page, Reply};
+use crate::web::{FieldError, Page, Reply};
 use crate::AppState;
 use minijinja::context;
 use rocket::form::{Form, FromForm};
@@ -193,12 +193,6 @@ pub struct PrefsForm {
     mode: HashMap<String, String>,
 }
 
-#[derive(Serialize)]
-struct FieldError {
-    field: String,
-    message: String,
-}
-
 #[post("/notifications/preferences", data = "<form>")]
 async fn save_preferences(
     view: Page<'_>,
@@ -222,14 +216,14 @@ async fn save_preferences(
         };
         match Delivery::parse(v) {
             Ok(Delivery::Off) if kind.safeguarding() => errors.push(FieldError {
-                field: format!("mode-{}-1", kind.key()),
+                field: format!("mode-{}-1", kind.key()).into(),
                 message: format!("{} cannot be turned off", kind.label()),
             }),
             Ok(d) => {
                 chosen.insert(kind, d);
             }
             Err(e) => errors.push(FieldError {
-                field: format!("mode-{}-1", kind.key()),
+                field: format!("mode-{}-1", kind.key()).into(),
                 message: e.0,
             }),
         }

@@ -18,6 +18,14 @@ use serde::Serialize;
 use std::io::Cursor;
 use std::path::PathBuf;
 
+/// A problem with one form field: the message, and the id of the field the error summary
+/// links to. One type for every form.
+#[derive(Debug, Serialize)]
+pub struct FieldError {
+    pub field: std::borrow::Cow<'static, str>,
+    pub message: String,
+}
+
 /// The id given to each request, shown on error pages and in logs.
 #[derive(Clone)]
 pub struct RequestId(pub String);
