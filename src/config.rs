@@ -48,6 +48,9 @@ pub struct Config {
     /// Run the job runner and mail sender inside the server (off only in tests that drive
     /// them step by step).
     pub background_jobs: bool,
+    /// Years after a pupil's record closes (last placement ended) before the housekeeping job
+    /// anonymises it. Attendance registers are kept six years whatever this says.
+    pub pupil_retention_years: u32,
 }
 
 impl Default for Config {
@@ -73,6 +76,7 @@ impl Default for Config {
             digest_time: "07:00".into(),
             mail_lease_seconds: 120,
             background_jobs: true,
+            pupil_retention_years: 6,
         }
     }
 }

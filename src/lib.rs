@@ -16,6 +16,7 @@ pub mod geo;
 pub mod home;
 pub mod notify;
 pub mod pages;
+pub mod placements;
 pub mod pupils;
 pub mod web;
 
@@ -64,8 +65,11 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
         .mount("/", pages::routes())
         .mount("/", notify::pages::routes())
         .mount("/", framework::routes())
+        .mount("/", placements::routes())
+        .mount("/", admin::calendar::routes())
         .mount("/", rocket::routes![web::static_file])
         .mount("/api/v1", api::routes())
+        .mount("/api/v1", placements::records::api_routes())
         .register("/", web::catchers::catchers())
         // The mail sender and the daily jobs run inside the server once it is listening.
         .attach(rocket::fairing::AdHoc::on_liftoff("jobs", |rocket| {

@@ -271,8 +271,8 @@ async fn serve(
 
 fn print_loaded(l: &demo::Loaded) {
     println!(
-        "Demo data loaded: {} localities, {} schools, {} providers, {} pupils, {} accounts.",
-        l.localities, l.schools, l.providers, l.pupils, l.accounts
+        "Demo data loaded: {} localities, {} schools, {} providers, {} pupils, {} placements, {} accounts.",
+        l.localities, l.schools, l.providers, l.pupils, l.placements, l.accounts
     );
     println!(
         "  school@demo.test works at {}; provider@demo.test at {}.",

@@ -98,5 +98,9 @@ async fn show(
     id: i64,
 ) -> AppResult<Reply> {
     let pupil = read_one(state, &reader, &actor, id, "page").await?;
-    page.ok("pupils/show.html.j2", context! { pupil })
+    let placements = db::placements::of_pupil(&state.pool, reader.scope, id).await?;
+    page.ok(
+        "pupils/show.html.j2",
+        context! { pupil, placements, role => reader.user.role.key() },
+    )
 }

@@ -1,4 +1,6 @@
-//! Administration: accounts and the audit log.
+//! Administration: accounts and the audit log; the term calendar in `calendar`.
+
+pub mod calendar;
 
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::guards::{Actor, Admin};

@@ -81,3 +81,43 @@ pub async fn count(pool: &Pool, entity: Option<&str>) -> Result<i64, sqlx::Error
         .fetch_one(pool)
         .await
 }
+
+/// Who did what with one pupil's record and placements, oldest first (for a subject access
+/// export: staff addresses and request ids are left out).
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct AccessRow {
+    pub at: DateTime<Utc>,
+    pub user_email: Option<String>,
+    pub role: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+}
+
+pub async fn about_pupil(
+    pool: &Pool,
+    pupil_id: i64,
+    placement_ids: &[String],
+) -> Result<Vec<AccessRow>, sqlx::Error> {
+    const COLS: &str =
+        "SELECT a.at, u.email AS user_email, a.role, a.action, a.entity, a.entity_id \
+        FROM audit_log a LEFT JOIN users u ON u.id = a.user_id";
+    let mut rows: Vec<AccessRow> = sqlx::query_as(&format!(
+        "{COLS} WHERE a.entity = 'pupil' AND a.entity_id = $1 ORDER BY a.id"
+    ))
+    .bind(pupil_id.to_string())
+    .fetch_all(pool)
+    .await?;
+    for id in placement_ids {
+        rows.extend(
+            sqlx::query_as::<_, AccessRow>(&format!(
+                "{COLS} WHERE a.entity LIKE 'placement%' AND a.entity_id = $1 ORDER BY a.id"
+            ))
+            .bind(id)
+            .fetch_all(pool)
+            .await?,
+        );
+    }
+    rows.sort_by_key(|r| r.at);
+    Ok(rows)
+}

@@ -3,14 +3,17 @@
 //! touch pupil-level data take an explicit scope.
 
 pub mod audit;
+pub mod calendar;
 pub mod checks;
 pub mod concerns;
 pub mod notifications;
 pub mod outbox;
+pub mod placements;
 pub mod providers;
 pub mod pupils;
 pub mod quality;
 pub mod reference;
+pub mod retention;
 pub mod rounds;
 pub mod schools;
 pub mod sessions;

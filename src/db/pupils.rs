@@ -10,8 +10,7 @@ use sqlx::{Executor, FromRow};
 pub enum PupilScope {
     /// Pupils whose home (commissioning) school is this school.
     School(i64),
-    /// Pupils placed with this provider. Placements arrive with the placements issue; until then
-    /// a provider sees no pupils.
+    /// Pupils offered to or placed with this provider.
     Provider(i64),
     /// The LA Progressions Team sees every pupil.
     Progressions,
@@ -29,6 +28,8 @@ pub struct PupilRow {
     pub home_school_name: String,
     pub sen_status: String,
     pub looked_after: bool,
+    pub needs_summary: String,
+    pub anonymised_at: Option<DateTime<Utc>>,
 }
 
 pub struct NewPupil<'a> {
@@ -74,15 +75,20 @@ pub async fn insert<'e, E: Executor<'e, Database = Db>>(
 fn scope_sql(scope: PupilScope) -> (&'static str, Option<i64>) {
     match scope {
         PupilScope::School(id) => ("p.home_school_id = $1", Some(id)),
-        // A provider sees the pupils placed with it: none until placements exist.
-        PupilScope::Provider(id) => ("1 = 0 AND $1 IS NOT NULL", Some(id)),
+        // A provider sees the pupils offered to or placed with it (never after a decline).
+        PupilScope::Provider(id) => (
+            "EXISTS (SELECT 1 FROM placements pl WHERE pl.pupil_id = p.id AND pl.provider_id = $1 \
+             AND pl.status IN ('offered', 'accepted', 'active', 'ended'))",
+            Some(id),
+        ),
         PupilScope::Progressions => ("$1 IS NULL", None),
     }
 }
 
 const SELECT: &str =
     "SELECT p.id, p.upn, p.legal_forename, p.legal_surname, p.preferred_name, p.date_of_birth, \
-    p.home_school_id, s.name AS home_school_name, p.sen_status, p.looked_after \
+    p.home_school_id, s.name AS home_school_name, p.sen_status, p.looked_after, p.needs_summary, \
+    p.anonymised_at \
     FROM pupils p JOIN schools s ON s.id = p.home_school_id";
 
 /// One page of the pupils the scope can see, by surname.
@@ -119,4 +125,23 @@ pub async fn count(pool: &Pool, scope: PupilScope) -> Result<i64, sqlx::Error> {
         .bind(org)
         .fetch_one(pool)
         .await
+}
+
+/// The pupil with this UPN, whoever's they are: for the duplicate check when a pupil is added
+/// (the answer names no one; it only says the record exists).
+pub async fn id_by_upn(pool: &Pool, upn: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, home_school_id FROM pupils WHERE upn = $1")
+        .bind(upn)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Pupils of one school, by name, for the request form's choice.
+pub async fn of_school(pool: &Pool, school_id: i64) -> Result<Vec<PupilRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE p.home_school_id = $1 AND p.anonymised_at IS NULL ORDER BY p.legal_surname, p.legal_forename, p.id"
+    ))
+    .bind(school_id)
+    .fetch_all(pool)
+    .await
 }

@@ -4,6 +4,7 @@
 //! Everything is generated from a fixed seed, so two loads give the same data.
 
 mod data;
+mod placements;
 
 use crate::auth::password;
 use crate::db::{self, Pool};
@@ -32,6 +33,7 @@ pub struct Loaded {
     pub schools: usize,
     pub providers: usize,
     pub pupils: usize,
+    pub placements: usize,
     pub accounts: usize,
     pub demo_school: String,
     pub demo_provider: String,
@@ -209,6 +211,7 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
     }
     let mut rng = ChaCha8Rng::seed_from_u64(373);
     let now = db::now();
+    let calendar = db::calendar::load(pool).await?;
     let mut out = Loaded::default();
     let mut tx = pool.begin().await?;
 
@@ -379,6 +382,7 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
     let demo_provider_id = provider_ids[0];
     out.demo_provider = PROVIDERS[0].name.to_string();
 
+    let mut pupil_rows = Vec::new();
     // Pupils: 1 to 5 per school, 12 at the demo school, with valid UPNs for LA 373.
     let reference =
         NaiveDate::from_ymd_opt(2026, 9, 1).ok_or_else(|| DemoError::Other("date".into()))?;
@@ -406,7 +410,7 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
                 5..=7 => "sen_support",
                 _ => "ehc_plan",
             };
-            db::pupils::insert(
+            let pupil_id = db::pupils::insert(
                 &mut *tx,
                 &db::pupils::NewPupil {
                     upn: upn.as_str(),
@@ -422,13 +426,18 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
                 now,
             )
             .await?;
+            pupil_rows.push(placements::Pupil {
+                id: pupil_id,
+                school_id: *school_id,
+            });
             out.pupils += 1;
         }
     }
 
+    let mut progressions = None;
     for ((email, name, role), hash) in ACCOUNTS.iter().zip(hashes) {
         let email = Email::parse(email).map_err(|e| DemoError::Other(e.0))?;
-        db::users::create(
+        let user_id = db::users::create(
             &mut *tx,
             &db::users::NewUser {
                 email: &email,
@@ -441,8 +450,24 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
             now,
         )
         .await?;
+        if *role == Role::Progressions {
+            progressions = Some(user_id);
+        }
         out.accounts += 1;
     }
+    let planned: Vec<(i64, &PlannedProvider)> =
+        provider_ids.iter().copied().zip(PROVIDERS.iter()).collect();
+    out.placements = placements::seed(
+        &mut tx,
+        &calendar,
+        crate::framework::today(),
+        &pupil_rows,
+        &planned,
+        demo_school_id,
+        (demo_provider_id, &PROVIDERS[0]),
+        progressions,
+    )
+    .await?;
     db::audit::record(
         &mut *tx,
         &db::audit::Entry {
@@ -453,8 +478,8 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
             entity: "database".into(),
             entity_id: None,
             detail: format!(
-                "{} schools, {} providers, {} pupils, {} accounts",
-                out.schools, out.providers, out.pupils, out.accounts
+                "{} schools, {} providers, {} pupils, {} placements, {} accounts",
+                out.schools, out.providers, out.pupils, out.placements, out.accounts
             ),
             ip: None,
             request_id: None,

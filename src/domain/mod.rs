@@ -1,12 +1,14 @@
 //! Pure types and rules of the domain: no I/O. Every type validates on construction, so a value
 //! that exists is a valid one.
 
+pub mod calendar;
 pub mod due_diligence;
 mod email;
 mod ids;
 mod locality;
 mod notice;
 mod place_type;
+pub mod placement;
 mod postcode;
 mod role;
 pub mod text;

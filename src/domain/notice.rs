@@ -24,6 +24,12 @@ pub enum NoticeKind {
     SafeguardingConcern,
     /// The council suspended or reinstated a provider: for its staff.
     ProviderSuspension,
+    /// A school asked for a placement, or recorded one it commissioned: for Progressions.
+    PlacementRequest,
+    /// A placement changed: offered, accepted, declined, started, ended, plan changed.
+    PlacementUpdate,
+    /// A placement review is due or overdue, or the sixth-day duty or maximum period is near.
+    PlacementReview,
 }
 
 impl From<NoticeKind> for &'static str {
@@ -33,7 +39,7 @@ impl From<NoticeKind> for &'static str {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 8] = [
+    pub const ALL: [NoticeKind; 11] = [
         NoticeKind::ProfileSubmitted,
         NoticeKind::ProfileDecided,
         NoticeKind::CouncilNotice,
@@ -42,6 +48,9 @@ impl NoticeKind {
         NoticeKind::ConcernRaised,
         NoticeKind::SafeguardingConcern,
         NoticeKind::ProviderSuspension,
+        NoticeKind::PlacementRequest,
+        NoticeKind::PlacementUpdate,
+        NoticeKind::PlacementReview,
     ];
 
     pub fn key(self) -> &'static str {
@@ -54,6 +63,9 @@ impl NoticeKind {
             NoticeKind::ConcernRaised => "concern_raised",
             NoticeKind::SafeguardingConcern => "safeguarding_concern",
             NoticeKind::ProviderSuspension => "provider_suspension",
+            NoticeKind::PlacementRequest => "placement_request",
+            NoticeKind::PlacementUpdate => "placement_update",
+            NoticeKind::PlacementReview => "placement_review",
         }
     }
 
@@ -75,6 +87,9 @@ impl NoticeKind {
             NoticeKind::ConcernRaised => "Concerns raised about providers",
             NoticeKind::SafeguardingConcern => "Safeguarding concerns about providers",
             NoticeKind::ProviderSuspension => "Suspension of your organisation",
+            NoticeKind::PlacementRequest => "New placement requests and school-arranged placements",
+            NoticeKind::PlacementUpdate => "Changes to placements",
+            NoticeKind::PlacementReview => "Placement reviews and deadlines",
         }
     }
 
@@ -96,6 +111,9 @@ impl NoticeKind {
             NoticeKind::ProviderSuspension => {
                 "the council has changed your organisation's suspension"
             }
+            NoticeKind::PlacementRequest => "a school has asked for or recorded a placement",
+            NoticeKind::PlacementUpdate => "a placement you work on has changed",
+            NoticeKind::PlacementReview => "a placement review or deadline needs attention",
         }
     }
 
@@ -118,6 +136,10 @@ impl NoticeKind {
                 role == Role::Progressions
             }
             NoticeKind::ProviderSuspension => role == Role::Provider,
+            NoticeKind::PlacementRequest => role == Role::Progressions,
+            NoticeKind::PlacementUpdate | NoticeKind::PlacementReview => {
+                matches!(role, Role::School | Role::Provider | Role::Progressions)
+            }
         }
     }
 }

@@ -19,16 +19,16 @@ use crate::domain::due_diligence::{long_date, CheckResult};
 use crate::domain::{text, NoticeKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::notify::{self, Notice};
-use crate::web::{FieldError, Page, Reply};
+use crate::web::{Download, FieldError, Page, Reply};
 use crate::AppState;
 use chrono::NaiveDate;
 use chrono_tz::Europe::London;
 use minijinja::context;
 use rocket::form::{Form, FromForm};
 use rocket::fs::TempFile;
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::{ContentType, Status};
 use rocket::tokio::io::AsyncReadExt;
-use rocket::{get, post, routes, Responder, Route, State};
+use rocket::{get, post, routes, Route, State};
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
@@ -494,14 +494,6 @@ async fn record_check(
     ))
 }
 
-#[derive(Responder)]
-#[response(status = 200)]
-struct Download {
-    body: Vec<u8>,
-    content_type: ContentType,
-    disposition: Header<'static>,
-}
-
 /// An evidence file: Progressions and admins, and the provider it belongs to (for anyone else
 /// it does not exist).
 #[get("/evidence/<id>")]
@@ -539,28 +531,7 @@ async fn download(
     )
     .await?;
     let content_type = ContentType::parse_flexible(&e.content_type).unwrap_or(ContentType::Binary);
-    let ascii: String = e
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok(Download {
-        body,
-        content_type,
-        disposition: Header::new(
-            "Content-Disposition",
-            format!(
-                "attachment; filename=\"{}\"",
-                ascii.replace(['"', '\\'], "_")
-            ),
-        ),
-    })
+    Ok(Download::attachment(body, content_type, &e.file_name))
 }
 
 /// The shared end of suspending and lifting a suspension: tell the provider's staff, audit,

@@ -44,8 +44,13 @@ pub fn jobs(config: &Config) -> Result<Vec<Job>, String> {
             at: parse_time("01:00")?,
         },
         Job {
+            name: "placements",
+            description: "Notifies reviews due and overdue, maximum periods ending and sixth-day deadlines, each once",
+            at: parse_time("01:30")?,
+        },
+        Job {
             name: "housekeeping",
-            description: "Removes expired sessions and old sign-in attempts",
+            description: "Removes expired sessions and old sign-in attempts, and anonymises pupil records past the retention period",
             at: parse_time("02:30")?,
         },
     ])
@@ -61,6 +66,7 @@ async fn run_job(pool: &Pool, config: &Config, name: &str) -> Result<String, sql
             ))
         }
         "due-diligence" => crate::framework::nightly(pool, config).await,
+        "placements" => crate::placements::deadlines::nightly(pool, config).await,
         "housekeeping" => {
             let now = db::now();
             let sessions = db::sessions::purge_expired(
@@ -71,8 +77,12 @@ async fn run_job(pool: &Pool, config: &Config, name: &str) -> Result<String, sql
             .await?;
             let attempts =
                 db::sessions::purge_attempts(pool, now - chrono::Duration::days(1)).await?;
+            let retained =
+                crate::placements::retention::run(pool, config, crate::placements::today(), true)
+                    .await?;
             Ok(format!(
-                "{sessions} expired sessions and {attempts} old sign-in attempts removed"
+                "{sessions} expired sessions and {attempts} old sign-in attempts removed; {} pupil records anonymised",
+                retained.anonymised
             ))
         }
         other => Ok(format!("unknown job {other}")),

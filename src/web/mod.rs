@@ -90,11 +90,17 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/admin/mail", "Email and jobs"));
             items.push(("/due-diligence", "Due diligence"));
             items.push(("/admin/check-types", "Check types"));
+            items.push(("/admin/calendar", "Term dates"));
+            items.push(("/admin/retention", "Retention"));
             items.push(("/notices/new", "Send a notice"));
         }
-        Some(Role::School) => items.push(("/pupils", "Your pupils")),
+        Some(Role::School) => {
+            items.push(("/pupils", "Your pupils"));
+            items.push(("/placements", "Placements"));
+        }
         Some(Role::Progressions) => {
             items.push(("/pupils", "Pupils"));
+            items.push(("/placements", "Placements"));
             items.push(("/approvals", "Profile changes"));
             items.push(("/due-diligence", "Due diligence"));
             items.push(("/concerns", "Concerns"));
@@ -102,6 +108,7 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/notices/new", "Send a notice"));
         }
         Some(Role::Provider) => {
+            items.push(("/placements", "Placements"));
             items.push(("/provider/profile", "Your profile"));
             items.push(("/provider/checks", "Your checks"));
         }
@@ -290,4 +297,37 @@ pub fn set_error_message(req: &Request<'_>, msg: &str) {
 pub fn error_message(req: &Request<'_>) -> Option<String> {
     let m = &req.local_cache(|| GuardMessage(String::new())).0;
     (!m.is_empty()).then(|| m.clone())
+}
+
+/// A file to save: the body, its type and a `Content-Disposition: attachment` name.
+#[derive(rocket::Responder)]
+#[response(status = 200)]
+pub struct Download {
+    body: Vec<u8>,
+    content_type: ContentType,
+    disposition: rocket::http::Header<'static>,
+}
+
+impl Download {
+    /// `name` is reduced to printable ASCII for the header.
+    pub fn attachment(body: Vec<u8>, content_type: ContentType, name: &str) -> Download {
+        let ascii: String = name
+            .chars()
+            .map(|c| {
+                if (c.is_ascii_graphic() || c == ' ') && c != '"' && c != '\\' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        Download {
+            body,
+            content_type,
+            disposition: rocket::http::Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{ascii}\""),
+            ),
+        }
+    }
 }

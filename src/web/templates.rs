@@ -40,6 +40,7 @@ impl Templates {
                 .map(|p| p.definition().to_string())
                 .unwrap_or_default()
         });
+        env.add_filter("placement_words", placement_words);
         Templates { env }
     }
 
@@ -106,4 +107,20 @@ fn place_type_name(v: String) -> String {
     crate::domain::PlaceType::parse(&v)
         .map(|p| p.name().to_string())
         .unwrap_or(v)
+}
+
+/// A placement vocabulary key in words: `{{ p.reason|placement_words("reason") }}`.
+fn placement_words(v: String, vocabulary: String) -> String {
+    use crate::domain::placement::*;
+    let label = match vocabulary.as_str() {
+        "reason" => Reason::parse(&v).map(Reason::label),
+        "status" => Status::parse(&v).map(Status::label),
+        "destination" => Destination::parse(&v).map(Destination::label),
+        "next_step" => NextStep::parse(&v).map(NextStep::label),
+        "decision" => Decision::parse(&v).map(Decision::label),
+        "sen" => SenStatus::parse(&v).map(SenStatus::label),
+        "commissioner" => Commissioner::parse(&v).map(Commissioner::label),
+        _ => return v,
+    };
+    label.map(str::to_string).unwrap_or(v)
 }
