@@ -98,18 +98,45 @@ async fn a_school_sees_only_its_own_pupils() {
 }
 
 #[rocket::async_test]
-async fn a_provider_sees_no_pupils_until_placements_exist_and_progressions_sees_all() {
+async fn a_provider_sees_only_pupils_offered_or_placed_with_it_and_progressions_sees_all() {
     let app = TestApp::with_demo().await;
-    let any_pupil: i64 = sqlx::query_scalar("SELECT MIN(id) FROM pupils")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let provider: i64 =
+        sqlx::query_scalar("SELECT provider_id FROM users WHERE email = 'provider@demo.test'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    // Worked out here from the placements, independently of the scope's own SQL.
+    let rows: Vec<(i64, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT p.id, p.upn, pl.provider_id, pl.status FROM pupils p LEFT JOIN placements pl ON pl.pupil_id = p.id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mine: std::collections::BTreeSet<(i64, String)> = rows
+        .iter()
+        .filter(|r| {
+            r.2 == Some(provider) && ["offered", "accepted", "active", "ended"].contains(&r.3.as_str())
+        })
+        .map(|r| (r.0, r.1.clone()))
+        .collect();
+    let not_mine: Vec<&(i64, String, Option<i64>, String)> = rows
+        .iter()
+        .filter(|r| !mine.iter().any(|m| m.0 == r.0))
+        .collect();
+    assert!(mine.len() >= 5 && !not_mine.is_empty(), "the demo places pupils with the provider");
     app.login("provider@demo.test").await;
     let (status, html) = app.get("/pupils").await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains("No pupils are placed with you yet"));
+    for (_, upn) in &mine {
+        assert!(html.contains(upn.as_str()), "placed pupil {upn} listed");
+    }
+    for r in &not_mine {
+        assert!(!html.contains(r.1.as_str()), "pupil {} not placed here is hidden", r.1);
+    }
+    let first = mine.iter().next().unwrap().0;
+    assert_eq!(app.get(&format!("/pupils/{first}")).await.0, Status::Ok);
     assert_eq!(
-        app.get(&format!("/pupils/{any_pupil}")).await.0,
+        app.get(&format!("/pupils/{}", not_mine[0].0)).await.0,
         Status::NotFound
     );
     app.logout().await;
@@ -124,6 +151,7 @@ async fn a_provider_sees_no_pupils_until_placements_exist_and_progressions_sees_
         seen += html.matches("<a href=\"/pupils/").count() as i64;
     }
     assert_eq!(seen, total);
+    let any_pupil = not_mine[0].0;
     let (_, body) = app.get("/api/v1/pupils?page=2").await;
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["total"].as_i64(), Some(total));

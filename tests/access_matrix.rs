@@ -45,6 +45,8 @@ enum PupilCheck {
     List,
     /// One record: its UPN appears when the answer is 200.
     Record,
+    /// An export or a selection: only UPNs the role may see, not necessarily all of them.
+    Subset,
 }
 
 const R: PupilCheck = PupilCheck::No;
@@ -112,6 +114,77 @@ const BAD_LOGIN: &[(&str, &str)] = &[
     ("password", "wrong-password"),
 ];
 
+const TERM: &[(&str, &str)] = &[("name", ""), ("starts_on", ""), ("ends_on", "")];
+const CLOSURE: &[(&str, &str)] = &[("on_date", ""), ("reason", "")];
+
+/// Placements, pupils added by schools, exports, the calendar and retention. Forms are sent
+/// empty, so a role that may act gets 422 (its form is checked) and nothing changes for the
+/// roles after it; a role that may not act is refused before its form is read.
+fn placement_rows() -> Vec<Row> {
+    use Case::*;
+    let empty: &'static [(&'static str, &'static str)] = &[];
+    let post = |route: &'static str, case: Case, path: &'static str, expect: [u16; 6]| Row {
+        form: Some(empty),
+        ..row(route, case, path, expect)
+    };
+    let with = |pupils: PupilCheck, r: Row| Row { pupils, ..r };
+    let mut rows = vec![
+        row("GET /placements", None, "/placements", [303, 200, 200, 200, 403, 403]),
+        row("GET /placements/deadlines", None, "/placements/deadlines", [303, 200, 200, 200, 403, 403]),
+        with(PupilCheck::List, row("GET /placements/new", None, "/placements/new", [303, 200, 403, 403, 403, 403])),
+        post("POST /placements", None, "/placements", [303, 422, 403, 403, 403, 403]),
+        row("GET /pupils/new", None, "/pupils/new", [303, 200, 403, 200, 403, 403]),
+        post("POST /pupils", None, "/pupils", [303, 422, 403, 422, 403, 403]),
+        with(PupilCheck::Subset, row("GET /placements/census.csv", None, "/placements/census.csv", [303, 200, 403, 403, 403, 403])),
+        with(PupilCheck::Subset, row("GET /api/v1/placements", None, "/api/v1/placements", [401, 200, 200, 200, 403, 403])),
+        row("GET /admin/calendar", None, "/admin/calendar", [303, 200, 200, 200, 200, 200]),
+        Row { form: Some(TERM), ..row("POST /admin/calendar/terms", None, "/admin/calendar/terms", [303, 403, 403, 403, 403, 422]) },
+        Row { form: Some(CLOSURE), ..row("POST /admin/calendar/closures", None, "/admin/calendar/closures", [303, 403, 403, 403, 403, 422]) },
+        post("POST /admin/calendar/terms/<id>/delete", Own, "/admin/calendar/terms/{id}/delete", [303, 403, 403, 403, 403, 303]),
+        post("POST /admin/calendar/terms/<id>/delete", Missing, "/admin/calendar/terms/{id}/delete", [303, 403, 403, 403, 403, 404]),
+        post("POST /admin/calendar/closures/<on>/delete", Own, "/admin/calendar/closures/{id}/delete", [303, 403, 403, 403, 403, 303]),
+        post("POST /admin/calendar/closures/<on>/delete", Missing, "/admin/calendar/closures/{id}/delete", [303, 403, 403, 403, 403, 404]),
+        row("GET /admin/retention", None, "/admin/retention", [303, 403, 403, 403, 403, 200]),
+        post("POST /admin/retention", None, "/admin/retention", [303, 403, 403, 403, 403, 303]),
+    ];
+    for (case, record, api) in [
+        (Own, [303, 200, 200, 200, 403, 403], [401, 200, 200, 200, 403, 403]),
+        (Other, [303, 404, 404, 200, 403, 403], [401, 404, 404, 200, 403, 403]),
+        (Missing, [303, 404, 404, 404, 403, 403], [401, 404, 404, 404, 403, 403]),
+    ] {
+        let (own, other) = (case == Own, case == Other);
+        // Who may act on a placement they can see: 422 for an empty form; 404 outside scope.
+        let scoped = |school: bool, provider: bool| -> [u16; 6] {
+            let seen = |may: bool, sees: bool| if !may { 403 } else if sees { 422 } else { 404 };
+            [303, seen(school, own), seen(provider, own), seen(true, own || other), 403, 403]
+        };
+        rows.extend([
+            with(PupilCheck::Record, row("GET /placements/<id>", case, "/placements/{id}", record)),
+            with(PupilCheck::Record, row("GET /api/v1/placements/<id>", case, "/api/v1/placements/{id}", api)),
+            row("GET /placements/<id>/plan", case, "/placements/{id}/plan", record),
+            row("GET /placements/<id>/review", case, "/placements/{id}/review", record),
+            post("POST /placements/<id>/plan", case, "/placements/{id}/plan", scoped(true, true)),
+            post("POST /placements/<id>/review", case, "/placements/{id}/review", scoped(true, true)),
+            post("POST /placements/<id>/end", case, "/placements/{id}/end", scoped(true, false)),
+            post("POST /placements/<id>/withdraw", case, "/placements/{id}/withdraw", scoped(true, false)),
+            post("POST /placements/<id>/respond", case, "/placements/{id}/respond", {
+                let mut e = scoped(false, true);
+                e[3] = 403;
+                e
+            }),
+            post("POST /placements/<id>/offer", case, "/placements/{id}/offer", scoped(false, false)),
+            post("POST /placements/<id>/start", case, "/placements/{id}/start", scoped(false, false)),
+            with(PupilCheck::Record, row("GET /pupils/<id>/record", case, "/pupils/{id}/record", {
+                [303, 403, 403, if case == Missing { 404 } else { 200 }, 403, 403]
+            })),
+            with(PupilCheck::Record, row("GET /pupils/<id>/record.json", case, "/pupils/{id}/record.json", {
+                [303, 403, 403, if case == Missing { 404 } else { 200 }, 403, 403]
+            })),
+        ]);
+    }
+    rows
+}
+
 fn matrix() -> Vec<Row> {
     use Case::*;
     let mut rows = vec![
@@ -165,7 +238,7 @@ fn matrix() -> Vec<Row> {
                 "GET /pupils/<id>",
                 Own,
                 "/pupils/{id}",
-                [303, 200, 404, 200, 403, 403],
+                [303, 200, 200, 200, 403, 403],
             )
         },
         Row {
@@ -315,7 +388,7 @@ fn matrix() -> Vec<Row> {
                 "GET /api/v1/pupils/<id>",
                 Own,
                 "/api/v1/pupils/{id}",
-                [401, 200, 404, 200, 403, 403],
+                [401, 200, 200, 200, 403, 403],
             )
         },
         Row {
@@ -337,6 +410,7 @@ fn matrix() -> Vec<Row> {
             )
         },
     ];
+    rows.extend(placement_rows());
     rows.extend([
         row(
             "GET /provider/profile",
@@ -904,6 +978,10 @@ fn matrix() -> Vec<Row> {
 }
 
 struct Fixture {
+    own_placement: i64,
+    other_placement: i64,
+    provider_upns: BTreeSet<String>,
+    term: i64,
     own_pupil: i64,
     other_pupil: i64,
     upns_by_school: HashMap<i64, BTreeSet<String>>,
@@ -946,25 +1024,56 @@ async fn fixture(app: &TestApp) -> Fixture {
             .or_default()
             .insert(upn.clone());
     }
-    let own_pupil = pupils.iter().find(|p| p.2 == demo_school).unwrap().0;
-    let other_pupil = pupils.iter().find(|p| p.2 != demo_school).unwrap().0;
     let own_provider: String = sqlx::query_scalar(
         "SELECT p.slug FROM providers p JOIN users u ON u.provider_id = p.id WHERE u.email = 'provider@demo.test'",
     )
     .fetch_one(&app.pool)
     .await
     .unwrap();
+    let own_provider_id: i64 = sqlx::query_scalar("SELECT id FROM providers WHERE slug = $1")
+        .bind(&own_provider)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // The matrix pupil is the demo school's, placed with the demo provider (both see it);
+    // the other is another school's, never offered to the demo provider.
+    let (own_placement, own_pupil): (i64, i64) = sqlx::query_as(
+        "SELECT id, pupil_id FROM placements WHERE school_id = $1 AND provider_id = $2 AND status = 'active' ORDER BY id LIMIT 1",
+    )
+    .bind(demo_school)
+    .bind(own_provider_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let provider_upns: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT DISTINCT p.upn FROM pupils p JOIN placements pl ON pl.pupil_id = p.id \
+         WHERE pl.provider_id = $1 AND pl.status IN ('offered', 'accepted', 'active', 'ended')",
+    )
+    .bind(own_provider_id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let (other_placement, other_pupil): (i64, i64) = sqlx::query_as(
+        "SELECT pl.id, pl.pupil_id FROM placements pl WHERE pl.school_id <> $1 AND pl.status = 'active' \
+         AND NOT EXISTS (SELECT 1 FROM placements o WHERE o.pupil_id = pl.pupil_id AND o.provider_id = $2) ORDER BY pl.id LIMIT 1",
+    )
+    .bind(demo_school)
+    .bind(own_provider_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let term: i64 = sqlx::query_scalar("SELECT MIN(id) FROM term_dates")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     let other_provider: String =
         sqlx::query_scalar("SELECT slug FROM providers WHERE slug <> $1 ORDER BY id LIMIT 1")
             .bind(&own_provider)
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    let own_provider_id: i64 = sqlx::query_scalar("SELECT id FROM providers WHERE slug = $1")
-        .bind(&own_provider)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
     let other_provider_id: i64 = sqlx::query_scalar("SELECT id FROM providers WHERE slug = $1")
         .bind(&other_provider)
         .fetch_one(&app.pool)
@@ -1100,6 +1209,10 @@ async fn fixture(app: &TestApp) -> Fixture {
         .await
         .unwrap();
     Fixture {
+        own_placement,
+        other_placement,
+        provider_upns,
+        term,
         own_pupil,
         other_pupil,
         all_upns: pupils.iter().map(|p| p.1.clone()).collect(),
@@ -1126,6 +1239,25 @@ async fn fixture(app: &TestApp) -> Fixture {
 }
 
 fn id_for(f: &Fixture, r: &Row) -> String {
+    if r.route.contains("/placements/<id>") {
+        return match r.case {
+            Case::Own => f.own_placement.to_string(),
+            Case::Other => f.other_placement.to_string(),
+            _ => "999999".into(),
+        };
+    }
+    if r.route.contains("/admin/calendar/terms/<id>") {
+        return match r.case {
+            Case::Own => f.term.to_string(),
+            _ => "999999".into(),
+        };
+    }
+    if r.route.contains("/admin/calendar/closures/<on>") {
+        return match r.case {
+            Case::Own => "2028-05-01".into(),
+            _ => "2099-01-01".into(),
+        };
+    }
     let is_users = r.route.contains("/admin/users/");
     let is_providers = r.route.contains("/providers/<slug>");
     if r.route.contains("/approvals/<id>") {
@@ -1212,7 +1344,7 @@ fn visible(f: &Fixture, role: Option<&str>) -> BTreeSet<String> {
     match role {
         Some("school@demo.test") => f.upns_by_school[&f.demo_school].clone(),
         Some("progressions@demo.test") => f.all_upns.clone(),
-        // Providers see the pupils placed with them: none until placements exist.
+        Some("provider@demo.test") => f.provider_upns.clone(),
         _ => BTreeSet::new(),
     }
 }
@@ -1320,6 +1452,16 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
                             failures.push(format!(
                                 "{who} {path}: one pupil's record shows {} UPNs",
                                 seen.len()
+                            ));
+                        }
+                    }
+                    PupilCheck::Subset => {
+                        let seen = upns_in(&body, &f.all_upns);
+                        let allowed = visible(&f, *role);
+                        if !seen.is_subset(&allowed) {
+                            failures.push(format!(
+                                "{who} {path}: shows pupils it may not see: {:?}",
+                                seen.difference(&allowed).take(3).collect::<Vec<_>>()
                             ));
                         }
                     }
