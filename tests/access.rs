@@ -115,7 +115,8 @@ async fn a_provider_sees_only_pupils_offered_or_placed_with_it_and_progressions_
     let mine: std::collections::BTreeSet<(i64, String)> = rows
         .iter()
         .filter(|r| {
-            r.2 == Some(provider) && ["offered", "accepted", "active", "ended"].contains(&r.3.as_str())
+            r.2 == Some(provider)
+                && ["offered", "accepted", "active", "ended"].contains(&r.3.as_str())
         })
         .map(|r| (r.0, r.1.clone()))
         .collect();
@@ -123,7 +124,10 @@ async fn a_provider_sees_only_pupils_offered_or_placed_with_it_and_progressions_
         .iter()
         .filter(|r| !mine.iter().any(|m| m.0 == r.0))
         .collect();
-    assert!(mine.len() >= 5 && !not_mine.is_empty(), "the demo places pupils with the provider");
+    assert!(
+        mine.len() >= 5 && !not_mine.is_empty(),
+        "the demo places pupils with the provider"
+    );
     app.login("provider@demo.test").await;
     let (status, html) = app.get("/pupils").await;
     assert_eq!(status, Status::Ok);
@@ -131,7 +135,11 @@ async fn a_provider_sees_only_pupils_offered_or_placed_with_it_and_progressions_
         assert!(html.contains(upn.as_str()), "placed pupil {upn} listed");
     }
     for r in &not_mine {
-        assert!(!html.contains(r.1.as_str()), "pupil {} not placed here is hidden", r.1);
+        assert!(
+            !html.contains(r.1.as_str()),
+            "pupil {} not placed here is hidden",
+            r.1
+        );
     }
     let first = mine.iter().next().unwrap().0;
     assert_eq!(app.get(&format!("/pupils/{first}")).await.0, Status::Ok);

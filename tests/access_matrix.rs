@@ -129,57 +129,265 @@ fn placement_rows() -> Vec<Row> {
     };
     let with = |pupils: PupilCheck, r: Row| Row { pupils, ..r };
     let mut rows = vec![
-        row("GET /placements", None, "/placements", [303, 200, 200, 200, 403, 403]),
-        row("GET /placements/deadlines", None, "/placements/deadlines", [303, 200, 200, 200, 403, 403]),
-        with(PupilCheck::List, row("GET /placements/new", None, "/placements/new", [303, 200, 403, 403, 403, 403])),
-        post("POST /placements", None, "/placements", [303, 422, 403, 403, 403, 403]),
-        row("GET /pupils/new", None, "/pupils/new", [303, 200, 403, 200, 403, 403]),
-        post("POST /pupils", None, "/pupils", [303, 422, 403, 422, 403, 403]),
-        with(PupilCheck::Subset, row("GET /placements/census.csv", None, "/placements/census.csv", [303, 200, 403, 403, 403, 403])),
-        with(PupilCheck::Subset, row("GET /api/v1/placements", None, "/api/v1/placements", [401, 200, 200, 200, 403, 403])),
-        row("GET /admin/calendar", None, "/admin/calendar", [303, 200, 200, 200, 200, 200]),
-        Row { form: Some(TERM), ..row("POST /admin/calendar/terms", None, "/admin/calendar/terms", [303, 403, 403, 403, 403, 422]) },
-        Row { form: Some(CLOSURE), ..row("POST /admin/calendar/closures", None, "/admin/calendar/closures", [303, 403, 403, 403, 403, 422]) },
-        post("POST /admin/calendar/terms/<id>/delete", Own, "/admin/calendar/terms/{id}/delete", [303, 403, 403, 403, 403, 303]),
-        post("POST /admin/calendar/terms/<id>/delete", Missing, "/admin/calendar/terms/{id}/delete", [303, 403, 403, 403, 403, 404]),
-        post("POST /admin/calendar/closures/<on>/delete", Own, "/admin/calendar/closures/{id}/delete", [303, 403, 403, 403, 403, 303]),
-        post("POST /admin/calendar/closures/<on>/delete", Missing, "/admin/calendar/closures/{id}/delete", [303, 403, 403, 403, 403, 404]),
-        row("GET /admin/retention", None, "/admin/retention", [303, 403, 403, 403, 403, 200]),
-        post("POST /admin/retention", None, "/admin/retention", [303, 403, 403, 403, 403, 303]),
+        row(
+            "GET /placements",
+            None,
+            "/placements",
+            [303, 200, 200, 200, 403, 403],
+        ),
+        row(
+            "GET /placements/deadlines",
+            None,
+            "/placements/deadlines",
+            [303, 200, 200, 200, 403, 403],
+        ),
+        with(
+            PupilCheck::List,
+            row(
+                "GET /placements/new",
+                None,
+                "/placements/new",
+                [303, 200, 403, 403, 403, 403],
+            ),
+        ),
+        post(
+            "POST /placements",
+            None,
+            "/placements",
+            [303, 422, 403, 403, 403, 403],
+        ),
+        row(
+            "GET /pupils/new",
+            None,
+            "/pupils/new",
+            [303, 200, 403, 200, 403, 403],
+        ),
+        post(
+            "POST /pupils",
+            None,
+            "/pupils",
+            [303, 422, 403, 422, 403, 403],
+        ),
+        with(
+            PupilCheck::Subset,
+            row(
+                "GET /placements/census.csv",
+                None,
+                "/placements/census.csv",
+                [303, 200, 403, 403, 403, 403],
+            ),
+        ),
+        with(
+            PupilCheck::Subset,
+            row(
+                "GET /api/v1/placements",
+                None,
+                "/api/v1/placements",
+                [401, 200, 200, 200, 403, 403],
+            ),
+        ),
+        row(
+            "GET /admin/calendar",
+            None,
+            "/admin/calendar",
+            [303, 200, 200, 200, 200, 200],
+        ),
+        Row {
+            form: Some(TERM),
+            ..row(
+                "POST /admin/calendar/terms",
+                None,
+                "/admin/calendar/terms",
+                [303, 403, 403, 403, 403, 422],
+            )
+        },
+        Row {
+            form: Some(CLOSURE),
+            ..row(
+                "POST /admin/calendar/closures",
+                None,
+                "/admin/calendar/closures",
+                [303, 403, 403, 403, 403, 422],
+            )
+        },
+        post(
+            "POST /admin/calendar/terms/<id>/delete",
+            Own,
+            "/admin/calendar/terms/{id}/delete",
+            [303, 403, 403, 403, 403, 303],
+        ),
+        post(
+            "POST /admin/calendar/terms/<id>/delete",
+            Missing,
+            "/admin/calendar/terms/{id}/delete",
+            [303, 403, 403, 403, 403, 404],
+        ),
+        post(
+            "POST /admin/calendar/closures/<on>/delete",
+            Own,
+            "/admin/calendar/closures/{id}/delete",
+            [303, 403, 403, 403, 403, 303],
+        ),
+        post(
+            "POST /admin/calendar/closures/<on>/delete",
+            Missing,
+            "/admin/calendar/closures/{id}/delete",
+            [303, 403, 403, 403, 403, 404],
+        ),
+        row(
+            "GET /admin/retention",
+            None,
+            "/admin/retention",
+            [303, 403, 403, 403, 403, 200],
+        ),
+        post(
+            "POST /admin/retention",
+            None,
+            "/admin/retention",
+            [303, 403, 403, 403, 403, 303],
+        ),
     ];
     for (case, record, api) in [
-        (Own, [303, 200, 200, 200, 403, 403], [401, 200, 200, 200, 403, 403]),
-        (Other, [303, 404, 404, 200, 403, 403], [401, 404, 404, 200, 403, 403]),
-        (Missing, [303, 404, 404, 404, 403, 403], [401, 404, 404, 404, 403, 403]),
+        (
+            Own,
+            [303, 200, 200, 200, 403, 403],
+            [401, 200, 200, 200, 403, 403],
+        ),
+        (
+            Other,
+            [303, 404, 404, 200, 403, 403],
+            [401, 404, 404, 200, 403, 403],
+        ),
+        (
+            Missing,
+            [303, 404, 404, 404, 403, 403],
+            [401, 404, 404, 404, 403, 403],
+        ),
     ] {
         let (own, other) = (case == Own, case == Other);
         // Who may act on a placement they can see: 422 for an empty form; 404 outside scope.
         let scoped = |school: bool, provider: bool| -> [u16; 6] {
-            let seen = |may: bool, sees: bool| if !may { 403 } else if sees { 422 } else { 404 };
-            [303, seen(school, own), seen(provider, own), seen(true, own || other), 403, 403]
+            let seen = |may: bool, sees: bool| {
+                if !may {
+                    403
+                } else if sees {
+                    422
+                } else {
+                    404
+                }
+            };
+            [
+                303,
+                seen(school, own),
+                seen(provider, own),
+                seen(true, own || other),
+                403,
+                403,
+            ]
         };
         rows.extend([
-            with(PupilCheck::Record, row("GET /placements/<id>", case, "/placements/{id}", record)),
-            with(PupilCheck::Record, row("GET /api/v1/placements/<id>", case, "/api/v1/placements/{id}", api)),
-            row("GET /placements/<id>/plan", case, "/placements/{id}/plan", record),
-            row("GET /placements/<id>/review", case, "/placements/{id}/review", record),
-            post("POST /placements/<id>/plan", case, "/placements/{id}/plan", scoped(true, true)),
-            post("POST /placements/<id>/review", case, "/placements/{id}/review", scoped(true, true)),
-            post("POST /placements/<id>/end", case, "/placements/{id}/end", scoped(true, false)),
-            post("POST /placements/<id>/withdraw", case, "/placements/{id}/withdraw", scoped(true, false)),
-            post("POST /placements/<id>/respond", case, "/placements/{id}/respond", {
-                let mut e = scoped(false, true);
-                e[3] = 403;
-                e
-            }),
-            post("POST /placements/<id>/offer", case, "/placements/{id}/offer", scoped(false, false)),
-            post("POST /placements/<id>/start", case, "/placements/{id}/start", scoped(false, false)),
-            with(PupilCheck::Record, row("GET /pupils/<id>/record", case, "/pupils/{id}/record", {
-                [303, 403, 403, if case == Missing { 404 } else { 200 }, 403, 403]
-            })),
-            with(PupilCheck::Record, row("GET /pupils/<id>/record.json", case, "/pupils/{id}/record.json", {
-                [303, 403, 403, if case == Missing { 404 } else { 200 }, 403, 403]
-            })),
+            with(
+                PupilCheck::Record,
+                row("GET /placements/<id>", case, "/placements/{id}", record),
+            ),
+            with(
+                PupilCheck::Record,
+                row(
+                    "GET /api/v1/placements/<id>",
+                    case,
+                    "/api/v1/placements/{id}",
+                    api,
+                ),
+            ),
+            row(
+                "GET /placements/<id>/plan",
+                case,
+                "/placements/{id}/plan",
+                record,
+            ),
+            row(
+                "GET /placements/<id>/review",
+                case,
+                "/placements/{id}/review",
+                record,
+            ),
+            post(
+                "POST /placements/<id>/plan",
+                case,
+                "/placements/{id}/plan",
+                scoped(true, true),
+            ),
+            post(
+                "POST /placements/<id>/review",
+                case,
+                "/placements/{id}/review",
+                scoped(true, true),
+            ),
+            post(
+                "POST /placements/<id>/end",
+                case,
+                "/placements/{id}/end",
+                scoped(true, false),
+            ),
+            post(
+                "POST /placements/<id>/withdraw",
+                case,
+                "/placements/{id}/withdraw",
+                scoped(true, false),
+            ),
+            post(
+                "POST /placements/<id>/respond",
+                case,
+                "/placements/{id}/respond",
+                {
+                    let mut e = scoped(false, true);
+                    e[3] = 403;
+                    e
+                },
+            ),
+            post(
+                "POST /placements/<id>/offer",
+                case,
+                "/placements/{id}/offer",
+                scoped(false, false),
+            ),
+            post(
+                "POST /placements/<id>/start",
+                case,
+                "/placements/{id}/start",
+                scoped(false, false),
+            ),
+            with(
+                PupilCheck::Record,
+                row("GET /pupils/<id>/record", case, "/pupils/{id}/record", {
+                    [
+                        303,
+                        403,
+                        403,
+                        if case == Missing { 404 } else { 200 },
+                        403,
+                        403,
+                    ]
+                }),
+            ),
+            with(
+                PupilCheck::Record,
+                row(
+                    "GET /pupils/<id>/record.json",
+                    case,
+                    "/pupils/{id}/record.json",
+                    {
+                        [
+                            303,
+                            403,
+                            403,
+                            if case == Missing { 404 } else { 200 },
+                            403,
+                            403,
+                        ]
+                    },
+                ),
+            ),
         ]);
     }
     rows

@@ -136,6 +136,33 @@ async fn query_strings_and_path_ids() {
         ("/admin/mail/{}", Some("admin@demo.test"), true),
         ("/unsubscribe/{}", None, true),
         ("/providers?near={}&q=x", Some("school@demo.test"), true),
+        ("/placements?status={}", Some("school@demo.test"), true),
+        ("/placements?page={}", Some("school@demo.test"), true),
+        ("/placements/{}", Some("school@demo.test"), true),
+        ("/placements/{}/plan", Some("school@demo.test"), true),
+        ("/placements/new?pupil={}", Some("school@demo.test"), false),
+        (
+            "/placements/census.csv?from={}",
+            Some("school@demo.test"),
+            true,
+        ),
+        (
+            "/placements/census.csv?to={}",
+            Some("school@demo.test"),
+            true,
+        ),
+        (
+            "/api/v1/placements?status={}",
+            Some("provider@demo.test"),
+            true,
+        ),
+        ("/api/v1/placements/{}", Some("provider@demo.test"), true),
+        ("/pupils/{}/record", Some("progressions@demo.test"), true),
+        (
+            "/pupils/{}/record.json",
+            Some("progressions@demo.test"),
+            true,
+        ),
     ];
     for (template, role, strict) in targets {
         if let Some(email) = role {
@@ -690,4 +717,222 @@ async fn framework_forms() {
         "refused input changed stored data"
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+async fn placement_counts(app: &TestApp) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in [
+        "placements",
+        "placement_offers",
+        "placement_events",
+        "placement_plans",
+        "plan_objectives",
+        "placement_reviews",
+        "term_dates",
+        "closures",
+    ] {
+        out.push(format!(
+            "{t}: {}",
+            app.count(&format!("SELECT COUNT(*) FROM {t}")).await
+        ));
+    }
+    let statuses: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, status FROM placements ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    out.push(format!("{statuses:?}"));
+    out
+}
+
+#[rocket::async_test]
+async fn placement_forms() {
+    let app = TestApp::with_demo().await;
+    let before = snapshot(&app).await;
+    let counts = placement_counts(&app).await;
+    let mut failures = Vec::new();
+    let soon = (apdir::placements::today() + chrono::Duration::days(3)).to_string();
+    let today = apdir::placements::today().to_string();
+    let pupil: i64 = app
+        .count("SELECT MIN(p.id) FROM pupils p JOIN users u ON u.email = 'school@demo.test' WHERE p.home_school_id = u.school_id")
+        .await;
+    let pupil = pupil.to_string();
+    // The demo's fixed placements: 1 active, 2 requested, 3 offered, 4 accepted.
+    let by_role: &[(&str, &[FormCase])] = &[
+        (
+            "school@demo.test",
+            &[
+                (
+                    "/pupils",
+                    &[
+                        ("upn", "A373499912001"),
+                        ("legal_forename", "A"),
+                        ("legal_surname", "B"),
+                        ("date_of_birth", "2012-01-01"),
+                        ("sen_status", "none"),
+                    ],
+                    &["upn", "legal_forename", "date_of_birth", "sen_status"],
+                ),
+                (
+                    "/placements",
+                    &[
+                        ("pupil", "PUPIL"),
+                        ("route", "request"),
+                        ("tier", "2"),
+                        ("place_type", "vocational"),
+                        ("reason", "semh_needs"),
+                        ("preferred_start", "SOON"),
+                        ("sessions_per_week", "10"),
+                        ("needs", "A small group"),
+                        ("wanted_outcome", "Back to school"),
+                    ],
+                    &[
+                        "pupil",
+                        "route",
+                        "tier",
+                        "place_type",
+                        "reason",
+                        "preferred_start",
+                        "sessions_per_week",
+                        "needs",
+                    ],
+                ),
+                (
+                    "/placements/1/plan",
+                    &[
+                        ("next_step", "home_school"),
+                        ("session", "0"),
+                        ("hours_per_week", "25"),
+                        ("max_weeks", "12"),
+                        ("objectives[0].objective", "Attend"),
+                        ("objectives[0].measure", "90%"),
+                        ("objectives[0].target_date", "SOON"),
+                    ],
+                    &[
+                        "next_step",
+                        "session",
+                        "hours_per_week",
+                        "max_weeks",
+                        "objectives[0].target_date",
+                    ],
+                ),
+                (
+                    "/placements/1/review",
+                    &[
+                        ("held_on", "TODAY"),
+                        ("attendance_summary", "Good"),
+                        ("pupil_voice", "Fine"),
+                        ("decision", "continue"),
+                    ],
+                    &["held_on", "decision", "attendance_summary"],
+                ),
+                (
+                    "/placements/1/end",
+                    &[("end_date", "TODAY"), ("destination", "home_school")],
+                    &["end_date", "destination"],
+                ),
+                ("/placements/2/withdraw", &[("reason", "x")], &["reason"]),
+            ],
+        ),
+        (
+            "provider@demo.test",
+            &[(
+                "/placements/3/respond",
+                &[("decision", "accept")],
+                &["decision"],
+            )],
+        ),
+        (
+            "progressions@demo.test",
+            &[
+                (
+                    "/placements/2/offer",
+                    &[("provider", "steel-city-vocational-hub")],
+                    &["provider"],
+                ),
+                (
+                    "/placements/4/start",
+                    &[("start_date", "SOON"), ("hours_per_week", "25")],
+                    &["start_date"],
+                ),
+            ],
+        ),
+        (
+            "admin@demo.test",
+            &[
+                (
+                    "/admin/calendar/terms",
+                    &[
+                        ("name", "Extra"),
+                        ("starts_on", "2031-09-01"),
+                        ("ends_on", "2031-10-20"),
+                    ],
+                    &["starts_on", "ends_on", "name"],
+                ),
+                (
+                    "/admin/calendar/closures",
+                    &[("on_date", "2031-05-05"), ("reason", "Bank holiday")],
+                    &["on_date"],
+                ),
+            ],
+        ),
+    ];
+    for (email, forms) in by_role {
+        app.login(email).await;
+        for (path, base, strict) in forms.iter() {
+            // Free text that is valid ("x" as a withdrawal reason, a long name) is not what this
+            // test is about: each strict field is refused for every hostile value except where
+            // the field takes any text, when only blank, control characters and oversize count.
+            let free_text = [
+                "reason",
+                "needs",
+                "attendance_summary",
+                "name",
+                "legal_forename",
+            ];
+            let base: Vec<(&str, String)> = base
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        *k,
+                        v.replace("PUPIL", &pupil)
+                            .replace("SOON", &soon)
+                            .replace("TODAY", &today),
+                    )
+                })
+                .collect();
+            for field in strict.iter() {
+                for p in payloads() {
+                    if free_text.contains(field) {
+                        let refused =
+                            p.trim().is_empty() || p.contains('\0') || p.chars().count() > 1000;
+                        if !refused {
+                            continue;
+                        }
+                    }
+                    // Every base form is valid: only the hostile value can make it a 4xx.
+                    let fields: Vec<(&str, &str)> = base
+                        .iter()
+                        .map(|(k, v)| (*k, if k == field { p.as_str() } else { v.as_str() }))
+                        .collect();
+                    let r = app.post_csrf(path, &fields).await;
+                    let status = r.status();
+                    let body = r.into_string().await.unwrap_or_default();
+                    let what = format!(
+                        "{email} POST {path} {field}={:?}",
+                        p.chars().take(30).collect::<String>()
+                    );
+                    expect_4xx(&what, status, &body, &mut failures);
+                }
+            }
+        }
+        app.logout().await;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(snapshot(&app).await, before, "refused input changed data");
+    assert_eq!(
+        placement_counts(&app).await,
+        counts,
+        "refused input changed placements"
+    );
 }
