@@ -106,7 +106,7 @@ async fn a_provider_sees_only_pupils_offered_or_placed_with_it_and_progressions_
             .await
             .unwrap();
     // Worked out here from the placements, independently of the scope's own SQL.
-    let rows: Vec<(i64, String, Option<i64>, String)> = sqlx::query_as(
+    let rows: Vec<(i64, String, Option<i64>, Option<String>)> = sqlx::query_as(
         "SELECT p.id, p.upn, pl.provider_id, pl.status FROM pupils p LEFT JOIN placements pl ON pl.pupil_id = p.id",
     )
     .fetch_all(&app.pool)
@@ -116,11 +116,12 @@ async fn a_provider_sees_only_pupils_offered_or_placed_with_it_and_progressions_
         .iter()
         .filter(|r| {
             r.2 == Some(provider)
-                && ["offered", "accepted", "active", "ended"].contains(&r.3.as_str())
+                && ["offered", "accepted", "active", "ended"]
+                    .contains(&r.3.as_deref().unwrap_or(""))
         })
         .map(|r| (r.0, r.1.clone()))
         .collect();
-    let not_mine: Vec<&(i64, String, Option<i64>, String)> = rows
+    let not_mine: Vec<&(i64, String, Option<i64>, Option<String>)> = rows
         .iter()
         .filter(|r| !mine.iter().any(|m| m.0 == r.0))
         .collect();

@@ -1,7 +1,7 @@
 //! The match: a shortlist from the directory, an offer to a provider, its answer, the start
 //! (through the placement gate and the registration-threshold warning), withdrawal and the end.
 
-use super::{load_tx, record, standing, tell, today};
+use super::{load_tx, record, standing, tell, today, Audience};
 use crate::auth::csrf::CsrfForm;
 use crate::auth::guards::{Actor, Progressions, PupilReader};
 use crate::db::placements::{self as store, PlacementRow};
@@ -294,9 +294,11 @@ async fn offer(
                 .map(|t| t.name())
                 .unwrap_or("")
         ),
-        false,
-        Some(provider_id),
-        false,
+        Audience {
+            school: false,
+            provider: Some(provider_id),
+            council: false,
+        },
     )
     .await?;
     tell(
@@ -309,9 +311,11 @@ async fn offer(
             super::reference(&p),
             pr.row.name
         ),
-        true,
-        None,
-        false,
+        Audience {
+            school: true,
+            provider: None,
+            council: false,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -404,9 +408,11 @@ async fn respond(
         &p,
         NoticeKind::PlacementUpdate,
         &words,
-        true,
-        None,
-        true,
+        Audience {
+            school: true,
+            provider: None,
+            council: true,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -602,9 +608,11 @@ async fn start(
             long_date(start),
             pr.row.name
         ),
-        true,
-        Some(provider_id),
-        false,
+        Audience {
+            school: true,
+            provider: Some(provider_id),
+            council: false,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -673,9 +681,11 @@ async fn withdraw(
         &p,
         NoticeKind::PlacementUpdate,
         &format!("{} has been withdrawn.", super::reference(&p)),
-        reader.user.role == Role::Progressions,
-        provider,
-        reader.user.role != Role::Progressions,
+        Audience {
+            school: reader.user.role == Role::Progressions,
+            provider,
+            council: reader.user.role != Role::Progressions,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -770,9 +780,11 @@ async fn end(
         &p,
         NoticeKind::PlacementUpdate,
         &words,
-        reader.user.role == Role::Progressions,
-        p.provider_id,
-        reader.user.role != Role::Progressions,
+        Audience {
+            school: reader.user.role == Role::Progressions,
+            provider: p.provider_id,
+            council: reader.user.role != Role::Progressions,
+        },
     )
     .await?;
     tx.commit().await?;

@@ -73,26 +73,30 @@ pub(crate) fn link(p: &PlacementRow) -> String {
     format!("/placements/{}", p.id)
 }
 
-/// Tells the parties to a placement: its school's staff, the provider's staff (when the
-/// placement is visible to it) and, when `council` is set, the Progressions Team.
+/// Who hears of a change: the placement's school, a provider's staff, the Progressions Team.
+pub(crate) struct Audience {
+    pub school: bool,
+    pub provider: Option<i64>,
+    pub council: bool,
+}
+
+/// Tells the parties to a placement, each as the audience says.
 pub(crate) async fn tell(
     tx: &mut db::Tx<'_>,
     state: &AppState,
     p: &PlacementRow,
     kind: NoticeKind,
     body: &str,
-    to_school: bool,
-    to_provider: Option<i64>,
-    council: bool,
+    audience: Audience,
 ) -> AppResult<()> {
     let mut to = Vec::new();
-    if to_school {
+    if audience.school {
         to.push(Recipient::School(p.school_id));
     }
-    if let Some(id) = to_provider {
+    if let Some(id) = audience.provider {
         to.push(Recipient::Provider(id));
     }
-    if council {
+    if audience.council {
         to.push(Recipient::Role(Role::Progressions));
     }
     for r in to {

@@ -1,7 +1,7 @@
 //! The intervention plan (objectives with measures and dates, next step, weekly pattern and
 //! hours, maximum period, dual registration) and its reviews, at least every half term.
 
-use super::{load, load_tx, record, tell, today};
+use super::{load, load_tx, record, tell, today, Audience};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::guards::{Actor, PupilReader};
 use crate::db::placements::{self as store, PlacementRow};
@@ -94,7 +94,7 @@ fn render_plan(
         .map(|(i, label)| context! { value => i, label, checked => form.session.contains(&i) })
         .collect();
     let mut rows = form.objectives.clone();
-    let want = (rows.len() + SPARE_OBJECTIVES).min(MAX_OBJECTIVES).max(3);
+    let want = (rows.len() + SPARE_OBJECTIVES).clamp(3, MAX_OBJECTIVES);
     rows.resize(want, <ObjectiveForm as Default>::default());
     view.render(
         status,
@@ -304,10 +304,13 @@ async fn save_plan(
             "The intervention plan for {} has been updated.",
             super::reference(&p)
         ),
-        !matches!(reader.scope, PupilScope::School(_)),
-        p.provider_id
-            .filter(|_| !matches!(reader.scope, PupilScope::Provider(_))),
-        false,
+        Audience {
+            school: !matches!(reader.scope, PupilScope::School(_)),
+            provider: p
+                .provider_id
+                .filter(|_| !matches!(reader.scope, PupilScope::Provider(_))),
+            council: false,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -521,10 +524,13 @@ async fn save_review(
         &p,
         NoticeKind::PlacementUpdate,
         &words,
-        !matches!(reader.scope, PupilScope::School(_)),
-        p.provider_id
-            .filter(|_| !matches!(reader.scope, PupilScope::Provider(_))),
-        decision == Decision::End,
+        Audience {
+            school: !matches!(reader.scope, PupilScope::School(_)),
+            provider: p
+                .provider_id
+                .filter(|_| !matches!(reader.scope, PupilScope::Provider(_))),
+            council: decision == Decision::End,
+        },
     )
     .await?;
     tx.commit().await?;

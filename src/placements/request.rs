@@ -2,7 +2,7 @@
 //! placement the school has arranged directly with a framework provider (recorded so the
 //! council knows of every AP placement, as the DfE expects).
 
-use super::{record, tell, today};
+use super::{record, tell, today, Audience};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::guards::{Actor, PupilReader, SchoolStaff};
 use crate::db::placements::{self as store, NewPlacement};
@@ -766,9 +766,11 @@ async fn create_request(
                 pr.row.name,
                 long_date(*start)
             ),
-            false,
-            None,
-            true,
+            Audience {
+                school: false,
+                provider: None,
+                council: true,
+            },
         )
         .await?;
         tell(
@@ -782,9 +784,11 @@ async fn create_request(
                 super::reference(&p),
                 long_date(*start)
             ),
-            false,
-            Some(pr.row.id),
-            false,
+            Audience {
+                school: false,
+                provider: Some(pr.row.id),
+                council: false,
+            },
         )
         .await?;
     } else {
@@ -811,9 +815,11 @@ async fn create_request(
                     .map(|d| format!(" Sixth day: {}.", long_date(d)))
                     .unwrap_or_default()
             ),
-            false,
-            None,
-            true,
+            Audience {
+                school: false,
+                provider: None,
+                council: true,
+            },
         )
         .await?;
     }
