@@ -35,7 +35,12 @@ async fn home(page: Page<'_>, viewer: &Viewer, state: &State<AppState>) -> AppRe
                 .ok_or(AppError::NotFound)?;
             // Counting is not reading pupil data; the list page is audited.
             let pupils = db::pupils::count(pool, PupilScope::School(school_id)).await?;
-            page.ok("home/school.html.j2", context! { school, pupils })
+            let placements =
+                crate::placements::deadlines::summary(pool, PupilScope::School(school_id)).await?;
+            page.ok(
+                "home/school.html.j2",
+                context! { school, pupils, placements, role => "school" },
+            )
         }
         Role::Provider => {
             let provider_id = user
@@ -44,15 +49,23 @@ async fn home(page: Page<'_>, viewer: &Viewer, state: &State<AppState>) -> AppRe
             let provider = db::providers::by_id(pool, provider_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            page.ok("home/provider.html.j2", context! { provider })
+            let placements =
+                crate::placements::deadlines::summary(pool, PupilScope::Provider(provider_id))
+                    .await?;
+            page.ok(
+                "home/provider.html.j2",
+                context! { provider, placements, role => "provider" },
+            )
         }
         Role::Progressions => {
             let statuses = db::providers::count_by_status(pool).await?;
             let attention = db::providers::needing_attention(pool).await?;
             let pupils = db::pupils::count(pool, PupilScope::Progressions).await?;
+            let placements =
+                crate::placements::deadlines::summary(pool, PupilScope::Progressions).await?;
             page.ok(
                 "home/progressions.html.j2",
-                context! { statuses, attention, pupils },
+                context! { statuses, attention, pupils, placements, role => "progressions" },
             )
         }
         Role::Taskforce => {

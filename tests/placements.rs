@@ -760,8 +760,21 @@ async fn the_nightly_job_notifies_each_deadline_once() {
         second.starts_with("0 reviews due soon, 0 overdue, 0"),
         "{second}"
     );
-    // The deadlines page lists the overdue review for the school.
+    // The deadlines page lists the overdue review for the school, and its home page counts.
     app.login(SCHOOL).await;
+    let active = app
+        .count("SELECT COUNT(*) FROM placements pl JOIN users u ON u.email = 'school@demo.test' WHERE pl.school_id = u.school_id AND pl.status = 'active'")
+        .await;
+    let (_, home) = app.get("/").await;
+    assert!(
+        home.contains(&format!(
+            "<dt class=\"summary-list__key\">Active</dt><dd class=\"summary-list__value\">{active}</dd>"
+        )),
+        "home counts {active} active placements"
+    );
+    assert!(home.contains(
+        "Reviews overdue</dt><dd class=\"summary-list__value\"><strong class=\"tag tag--lapsed\">"
+    ));
     let (s, page) = app.get("/placements/deadlines").await;
     assert_eq!(s, Status::Ok);
     assert!(page.contains("Overdue"));

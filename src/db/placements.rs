@@ -779,3 +779,19 @@ pub async fn framework_providers(pool: &Pool) -> Result<Vec<(String, String)>, s
         .fetch_all(pool)
         .await
 }
+
+/// Placements in one status, in scope (counting reads no pupil data).
+pub async fn count_status(
+    pool: &Pool,
+    scope: PupilScope,
+    status: &str,
+) -> Result<i64, sqlx::Error> {
+    let (pred, org) = scope_sql(scope);
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM placements pl WHERE {pred} AND pl.status = $2"
+    ))
+    .bind(org)
+    .bind(status)
+    .fetch_one(pool)
+    .await
+}

@@ -215,3 +215,41 @@ pub async fn nightly(pool: &Pool, config: &Config) -> Result<String, sqlx::Error
         "{due} reviews due soon, {overdue} overdue, {ending} maximum periods ending, {sixth} sixth-day warnings"
     ))
 }
+
+/// Counts for a home page: how many placements wait, run, and need attention (no pupil data).
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub waiting: i64,
+    pub to_answer: i64,
+    pub to_start: i64,
+    pub active: i64,
+    pub reviews_overdue: usize,
+    pub reviews_due_soon: usize,
+    pub ending: usize,
+    pub sixth_day: usize,
+}
+
+pub async fn summary(pool: &Pool, scope: PupilScope) -> Result<Summary, sqlx::Error> {
+    let cal = db::calendar::load(pool).await?;
+    let today = today();
+    let mut s = Summary {
+        waiting: store::count_status(pool, scope, "requested").await?,
+        to_answer: store::count_status(pool, scope, "offered").await?,
+        to_start: store::count_status(pool, scope, "accepted").await?,
+        ..Default::default()
+    };
+    for p in active_in_scope(pool, scope).await? {
+        s.active += 1;
+        let st = standing(&cal, &p, today);
+        match st.review_state {
+            Some(ReviewState::Overdue) => s.reviews_overdue += 1,
+            Some(ReviewState::DueSoon) => s.reviews_due_soon += 1,
+            _ => {}
+        }
+        if st.ending_soon || st.past_end {
+            s.ending += 1;
+        }
+    }
+    s.sixth_day = store::sixth_day_breaches(pool, scope, today).await?.len();
+    Ok(s)
+}
