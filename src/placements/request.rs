@@ -356,10 +356,17 @@ async fn render_request(
 async fn new_request(
     view: Page<'_>,
     staff: SchoolStaff<'_>,
+    actor: Actor,
     csrf: CsrfToken,
     state: &State<AppState>,
     pupil: Option<&str>,
 ) -> AppResult<Reply> {
+    // The form lists the school's pupils by name and UPN: a read of pupil data.
+    db::audit::record(
+        &state.pool,
+        &actor.entry("view_list", "pupil", None, "placement request form"),
+    )
+    .await?;
     let form = RequestForm {
         pupil: pupil.unwrap_or_default().to_string(),
         route: "request".into(),
