@@ -6,9 +6,9 @@ use crate::auth::guards::{Actor, Admin, SignedIn};
 use crate::db;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
-use crate::web::{FieldError, Page, Reply};
+use crate::web::{form_date as date, FieldError, Page, Reply};
+
 use crate::AppState;
-use chrono::NaiveDate;
 use minijinja::context;
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -35,17 +35,6 @@ pub struct ClosureForm {
     on_date: String,
     #[field(default = String::new())]
     reason: String,
-}
-
-fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
-}
-
-fn err(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.to_string().into(),
-        message: message.into(),
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -110,28 +99,37 @@ async fn add_term(
     let mut errors = Vec::new();
     let name = text::single_line(&f.name, "the term's name", 60);
     if let Err(e) = &name {
-        errors.push(err("name", e.0.clone()));
+        errors.push(FieldError::new("name", e.0.clone()));
     }
     let (start, end) = (date(&f.starts_on), date(&f.ends_on));
     if start.is_none() {
-        errors.push(err(
+        errors.push(FieldError::new(
             "starts_on",
             "Enter the first day of term, like 2027-09-02",
         ));
     }
     if end.is_none() {
-        errors.push(err(
+        errors.push(FieldError::new(
             "ends_on",
             "Enter the last day of term, like 2027-10-22",
         ));
     }
     if let (Some(s), Some(e)) = (start, end) {
         if e < s {
-            errors.push(err("ends_on", "The last day must be on or after the first"));
+            errors.push(FieldError::new(
+                "ends_on",
+                "The last day must be on or after the first",
+            ));
         } else if (e - s).num_days() > 120 {
-            errors.push(err("ends_on", "A term is at most 120 days long"));
+            errors.push(FieldError::new(
+                "ends_on",
+                "A term is at most 120 days long",
+            ));
         } else if let Some(other) = db::calendar::overlapping(&state.pool, s, e).await? {
-            errors.push(err("starts_on", format!("These dates overlap {other}")));
+            errors.push(FieldError::new(
+                "starts_on",
+                format!("These dates overlap {other}"),
+            ));
         }
     }
     let (Ok(name), Some(s), Some(e), true) = (name, start, end, errors.is_empty()) else {
@@ -216,14 +214,14 @@ async fn add_closure(
     let mut errors = Vec::new();
     let on = date(&f.on_date);
     if on.is_none() {
-        errors.push(err(
+        errors.push(FieldError::new(
             "on_date",
             "Enter the date the schools are closed, like 2027-05-03",
         ));
     }
     let reason = text::single_line(&f.reason, "the reason for the closure", 100);
     if let Err(e) = &reason {
-        errors.push(err("reason", e.0.clone()));
+        errors.push(FieldError::new("reason", e.0.clone()));
     }
     let (Some(on), Ok(reason)) = (on, reason) else {
         return render(

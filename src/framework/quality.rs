@@ -10,9 +10,8 @@ use crate::domain::due_diligence::long_date;
 use crate::domain::{text, NoticeKind};
 use crate::error::{AppError, AppResult};
 use crate::notify::{self, Notice};
-use crate::web::{FieldError, Page, Reply};
+use crate::web::{form_date as date, FieldError, Page, Reply};
 use crate::AppState;
-use chrono::NaiveDate;
 use minijinja::context;
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -158,10 +157,6 @@ async fn visits(
         own,
     )
     .await
-}
-
-fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
 #[post("/providers/<slug>/visits", data = "<form>")]

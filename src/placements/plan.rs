@@ -10,9 +10,13 @@ use crate::domain::due_diligence::long_date;
 use crate::domain::placement::{self as rules, Decision, NextStep, Pattern, SESSION_NAMES};
 use crate::domain::{text, NoticeKind};
 use crate::error::{AppError, AppResult};
-use crate::web::{FieldError, Page, Reply};
+use crate::web::{form_date as date, FieldError, Page, Reply};
+
+fn err(errors: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
+    errors.push(FieldError::new(field, message));
+}
 use crate::AppState;
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use minijinja::context;
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -26,17 +30,6 @@ pub fn routes() -> Vec<Route> {
 /// Blank objective rows offered on the form beyond those already written.
 const SPARE_OBJECTIVES: usize = 2;
 const MAX_OBJECTIVES: usize = 8;
-
-fn err(errors: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
-    errors.push(FieldError {
-        field: field.to_string().into(),
-        message: message.into(),
-    });
-}
-
-fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
-}
 
 #[derive(FromForm, Default, Serialize, Clone)]
 pub struct ObjectiveForm {

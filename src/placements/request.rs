@@ -11,7 +11,11 @@ use crate::domain::due_diligence::{self, long_date, DdStatus, FullTimeCount};
 use crate::domain::placement::{self as rules, Commissioner, Reason, SenStatus};
 use crate::domain::{text, NoticeKind, PlaceType, Tier, Upn, Urn};
 use crate::error::{AppError, AppResult};
-use crate::web::{FieldError, Page, Reply};
+use crate::web::{form_date as date, FieldError, Page, Reply};
+
+fn err(errors: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
+    errors.push(FieldError::new(field, message));
+}
 use crate::AppState;
 use chrono::{Duration, NaiveDate};
 use minijinja::context;
@@ -22,17 +26,6 @@ use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
     routes![new_pupil, create_pupil, new_request, create_request]
-}
-
-fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
-}
-
-fn err(errors: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
-    errors.push(FieldError {
-        field: field.to_string().into(),
-        message: message.into(),
-    });
 }
 
 // ---- Pupils ----

@@ -26,6 +26,20 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.to_string().into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A date as a form's date field sends it (`2026-11-24`); anything else is `None`.
+pub fn form_date(s: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
 /// The id given to each request, shown on error pages and in logs.
 #[derive(Clone)]
 pub struct RequestId(pub String);
