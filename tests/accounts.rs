@@ -10,7 +10,10 @@ async fn every_demo_account_signs_in_to_its_own_home() {
     let app = TestApp::with_demo().await;
     let homes = [
         ("admin@demo.test", "Administration"),
-        ("progressions@demo.test", "Placements, provider checks and pupils"),
+        (
+            "progressions@demo.test",
+            "Placements, provider checks and pupils",
+        ),
         (
             "taskforce@demo.test",
             "Sufficiency and quality across the city",
