@@ -51,6 +51,14 @@ pub struct Config {
     /// Years after a pupil's record closes (last placement ended) before the housekeeping job
     /// anonymises it. Attendance registers are kept six years whatever this says.
     pub pupil_retention_years: u32,
+    /// Registers not taken by these London times are missing (`HH:MM`).
+    pub register_cutoff_am: String,
+    pub register_cutoff_pm: String,
+    /// Minutes after the cut-off before a missing register is raised with the schools and the
+    /// Progressions Team (the provider is told at the cut-off).
+    pub register_escalate_minutes: i64,
+    /// Days after which a register's marks change only with Progressions approval.
+    pub register_lock_days: i64,
 }
 
 impl Default for Config {
@@ -77,6 +85,10 @@ impl Default for Config {
             mail_lease_seconds: 120,
             background_jobs: true,
             pupil_retention_years: 6,
+            register_cutoff_am: "10:00".into(),
+            register_cutoff_pm: "14:00".into(),
+            register_escalate_minutes: 60,
+            register_lock_days: 7,
         }
     }
 }

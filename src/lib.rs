@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod attendance;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -67,9 +68,12 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
         .mount("/", framework::routes())
         .mount("/", placements::routes())
         .mount("/", admin::calendar::routes())
+        .mount("/", admin::tokens::routes())
+        .mount("/", attendance::routes())
         .mount("/", rocket::routes![web::static_file])
         .mount("/api/v1", api::routes())
         .mount("/api/v1", placements::records::api_routes())
+        .mount("/api/v1", attendance::api::routes())
         .register("/", web::catchers::catchers())
         // The mail sender and the daily jobs run inside the server once it is listening.
         .attach(rocket::fairing::AdHoc::on_liftoff("jobs", |rocket| {

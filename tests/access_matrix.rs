@@ -240,6 +240,113 @@ fn placement_rows() -> Vec<Row> {
             "/admin/retention",
             [303, 403, 403, 403, 403, 200],
         ),
+        row(
+            "GET /registers",
+            None,
+            "/registers",
+            [303, 403, 200, 403, 403, 403],
+        ),
+        row(
+            "GET /registers/<date>/<session>",
+            Own,
+            "/registers/{id}",
+            [303, 403, 200, 403, 403, 403],
+        ),
+        row(
+            "GET /registers/<date>/<session>",
+            Missing,
+            "/registers/{id}",
+            [303, 403, 400, 403, 403, 403],
+        ),
+        // A taken register sent with no marks: every pupil needs one.
+        post(
+            "POST /registers/<date>/<session>",
+            Own,
+            "/registers/{id}",
+            [303, 403, 422, 403, 403, 403],
+        ),
+        post(
+            "POST /registers/<date>/<session>/present",
+            Own,
+            "/registers/{id}/present",
+            [303, 403, 409, 403, 403, 403],
+        ),
+        row(
+            "GET /attendance",
+            None,
+            "/attendance",
+            [303, 200, 403, 403, 403, 403],
+        ),
+        with(
+            PupilCheck::Subset,
+            row(
+                "GET /attendance.csv",
+                None,
+                "/attendance.csv",
+                [303, 200, 403, 403, 403, 403],
+            ),
+        ),
+        post(
+            "POST /attendance/corrections",
+            None,
+            "/attendance/corrections",
+            [303, 403, 400, 400, 403, 403],
+        ),
+        row(
+            "GET /attendance/corrections",
+            None,
+            "/attendance/corrections",
+            [303, 403, 403, 200, 403, 403],
+        ),
+        post(
+            "POST /attendance/corrections/<id>",
+            Missing,
+            "/attendance/corrections/{id}",
+            [303, 403, 403, 422, 403, 403],
+        ),
+        row(
+            "GET /attendance/rates",
+            None,
+            "/attendance/rates",
+            [303, 403, 403, 200, 403, 403],
+        ),
+        row(
+            "GET /attendance/missing",
+            None,
+            "/attendance/missing",
+            [303, 403, 403, 200, 403, 200],
+        ),
+        row(
+            "GET /admin/tokens",
+            None,
+            "/admin/tokens",
+            [303, 403, 403, 403, 403, 200],
+        ),
+        post(
+            "POST /admin/tokens",
+            None,
+            "/admin/tokens",
+            [303, 403, 403, 403, 403, 422],
+        ),
+        post(
+            "POST /admin/tokens/<id>/revoke",
+            Missing,
+            "/admin/tokens/{id}/revoke",
+            [303, 403, 403, 403, 403, 404],
+        ),
+        // The attendance API answers only to an organisation's token, never to a session.
+        row(
+            "GET /api/v1/attendance",
+            None,
+            "/api/v1/attendance",
+            [401, 401, 401, 401, 401, 401],
+        ),
+        post(
+            "POST /api/v1/registers",
+            None,
+            "/api/v1/registers",
+            [401, 401, 401, 401, 401, 401],
+        ),
         post(
             "POST /admin/retention",
             None,
@@ -356,6 +463,12 @@ fn placement_rows() -> Vec<Row> {
                 case,
                 "/placements/{id}/start",
                 scoped(false, false),
+            ),
+            post(
+                "POST /placements/<id>/prior",
+                case,
+                "/placements/{id}/prior",
+                [303, if own { 422 } else { 404 }, 403, 403, 403, 403],
             ),
             with(
                 PupilCheck::Record,
@@ -1186,6 +1299,7 @@ fn matrix() -> Vec<Row> {
 }
 
 struct Fixture {
+    register_date: String,
     own_placement: i64,
     other_placement: i64,
     provider_upns: BTreeSet<String>,
@@ -1272,6 +1386,12 @@ async fn fixture(app: &TestApp) -> Fixture {
     .fetch_one(&app.pool)
     .await
     .unwrap();
+    let register_date: chrono::NaiveDate =
+        sqlx::query_scalar("SELECT MAX(on_date) FROM registers WHERE provider_id = $1")
+            .bind(own_provider_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     let term: i64 = sqlx::query_scalar("SELECT MIN(id) FROM term_dates")
         .fetch_one(&app.pool)
         .await
@@ -1417,6 +1537,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         .await
         .unwrap();
     Fixture {
+        register_date: register_date.to_string(),
         own_placement,
         other_placement,
         provider_upns,
@@ -1447,6 +1568,12 @@ async fn fixture(app: &TestApp) -> Fixture {
 }
 
 fn id_for(f: &Fixture, r: &Row) -> String {
+    if r.route.contains("/registers/<date>/<session>") {
+        return match r.case {
+            Case::Own => format!("{}/am", f.register_date),
+            _ => "2026-13-45/am".into(),
+        };
+    }
     if r.route.contains("/placements/<id>") {
         return match r.case {
             Case::Own => f.own_placement.to_string(),

@@ -295,7 +295,8 @@ async fn preferences_route_to_the_digest_or_nowhere_and_safeguarding_cannot_be_t
             .any(|(j, o)| j == "daily-digest" && o == "1 digest email queued"),
         "{ran:?}"
     );
-    let again = runner::run_due_jobs(&app.pool, &app.config, morning(9, 0))
+    // 08:00 UTC is 09:00 in London: before the registers' 10:00 cut-off.
+    let again = runner::run_due_jobs(&app.pool, &app.config, morning(8, 0))
         .await
         .unwrap();
     assert!(again.is_empty(), "a job runs once a day: {again:?}");

@@ -1,6 +1,7 @@
 //! Administration: accounts and the audit log; the term calendar in `calendar`.
 
 pub mod calendar;
+pub mod tokens;
 
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::guards::{Actor, Admin};

@@ -2,6 +2,7 @@
 //! from Rust), with the backend chosen by cargo feature. One module per aggregate; queries that
 //! touch pupil-level data take an explicit scope.
 
+pub mod attendance;
 pub mod audit;
 pub mod calendar;
 pub mod checks;
@@ -17,6 +18,7 @@ pub mod retention;
 pub mod rounds;
 pub mod schools;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 pub mod versions;
 

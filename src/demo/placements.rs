@@ -140,6 +140,9 @@ pub async fn seed(
     progressions: Option<i64>,
 ) -> Result<usize, sqlx::Error> {
     let mut rng = ChaCha8Rng::seed_from_u64(19);
+    let last_school_day = (1..20)
+        .map(|i| today - Duration::days(i))
+        .find(|d| cal.is_school_day(*d));
     let open: Vec<&(i64, &PlannedProvider)> =
         providers.iter().filter(|p| takes_placements(p.1)).collect();
     let mut made = 0;
@@ -411,6 +414,26 @@ pub async fn seed(
                     since = held;
                 }
             }
+            if started {
+                let last = if plan == Plan::Ended {
+                    (start + Duration::weeks(weeks)).min(today - Duration::days(3))
+                } else {
+                    today - Duration::days(1)
+                };
+                let rate = rng.gen_range(0.55..0.99);
+                // The demo provider has yet to take its last afternoon register: something to
+                // catch up on.
+                let history = History {
+                    placement_id: id,
+                    provider_id,
+                    pattern,
+                    start,
+                    last,
+                    rate,
+                    skip_pm: last_school_day.filter(|_| provider_id == demo_provider.0),
+                };
+                marks(tx, cal, &mut rng, &history).await?;
+            }
             if plan == Plan::Ended {
                 let end = (start + Duration::weeks(weeks)).min(today - Duration::days(3));
                 let dest = destination_for(place_type, &mut rng);
@@ -441,4 +464,86 @@ pub async fn seed(
         made += 1;
     }
     Ok(made)
+}
+
+/// A register history for one placement: each school day its pattern includes, up to `last`,
+/// attended with probability `rate`, otherwise a plausible absence.
+struct History<'a> {
+    placement_id: i64,
+    provider_id: i64,
+    pattern: &'a str,
+    start: NaiveDate,
+    last: NaiveDate,
+    rate: f64,
+    /// A day whose afternoon register is left untaken.
+    skip_pm: Option<NaiveDate>,
+}
+
+async fn marks(
+    tx: &mut Tx<'_>,
+    cal: &Calendar,
+    rng: &mut ChaCha8Rng,
+    h: &History<'_>,
+) -> Result<(), sqlx::Error> {
+    let History {
+        placement_id,
+        provider_id,
+        pattern,
+        start,
+        last,
+        rate,
+        skip_pm,
+    } = *h;
+    use crate::db::attendance as att;
+    use crate::domain::attendance::{Mark, Session};
+    let Ok(pattern) = rules::Pattern::parse(pattern) else {
+        return Ok(());
+    };
+    let mut d = start;
+    while d <= last {
+        if cal.is_school_day(d) {
+            for s in Session::ALL {
+                let Some(i) = s.pattern_index(d) else {
+                    continue;
+                };
+                if !pattern.attends(i) || (s == Session::Pm && skip_pm == Some(d)) {
+                    continue;
+                }
+                let mark = if rng.gen_bool(rate) {
+                    if rng.gen_bool(0.05) {
+                        Mark::Late
+                    } else {
+                        Mark::Present
+                    }
+                } else {
+                    *[
+                        Mark::Ill,
+                        Mark::Ill,
+                        Mark::Medical,
+                        Mark::Unauthorised,
+                        Mark::AuthorisedOther,
+                        Mark::NoReason,
+                    ]
+                    .choose(rng)
+                    .unwrap_or(&Mark::Ill)
+                };
+                let at = at(d);
+                att::take(tx, provider_id, d, s.key(), None, "import", at).await?;
+                att::put_mark(
+                    tx,
+                    placement_id,
+                    d,
+                    s.key(),
+                    provider_id,
+                    mark.code(),
+                    "",
+                    None,
+                    at,
+                )
+                .await?;
+            }
+        }
+        d += Duration::days(1);
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Pure types and rules of the domain: no I/O. Every type validates on construction, so a value
 //! that exists is a valid one.
 
+pub mod attendance;
 pub mod calendar;
 pub mod due_diligence;
 mod email;

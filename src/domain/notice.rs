@@ -30,6 +30,12 @@ pub enum NoticeKind {
     PlacementUpdate,
     /// A placement review is due or overdue, or the sixth-day duty or maximum period is near.
     PlacementReview,
+    /// A register was not taken by its cut-off.
+    MissingRegister,
+    /// An unexplained absence or a pattern of absence: for the commissioning school.
+    AttendanceAlert,
+    /// A correction to a locked register waits for approval, or was decided.
+    AttendanceCorrection,
 }
 
 impl From<NoticeKind> for &'static str {
@@ -39,7 +45,7 @@ impl From<NoticeKind> for &'static str {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 11] = [
+    pub const ALL: [NoticeKind; 14] = [
         NoticeKind::ProfileSubmitted,
         NoticeKind::ProfileDecided,
         NoticeKind::CouncilNotice,
@@ -51,6 +57,9 @@ impl NoticeKind {
         NoticeKind::PlacementRequest,
         NoticeKind::PlacementUpdate,
         NoticeKind::PlacementReview,
+        NoticeKind::MissingRegister,
+        NoticeKind::AttendanceAlert,
+        NoticeKind::AttendanceCorrection,
     ];
 
     pub fn key(self) -> &'static str {
@@ -66,6 +75,9 @@ impl NoticeKind {
             NoticeKind::PlacementRequest => "placement_request",
             NoticeKind::PlacementUpdate => "placement_update",
             NoticeKind::PlacementReview => "placement_review",
+            NoticeKind::MissingRegister => "missing_register",
+            NoticeKind::AttendanceAlert => "attendance_alert",
+            NoticeKind::AttendanceCorrection => "attendance_correction",
         }
     }
 
@@ -90,6 +102,9 @@ impl NoticeKind {
             NoticeKind::PlacementRequest => "New placement requests and school-arranged placements",
             NoticeKind::PlacementUpdate => "Changes to placements",
             NoticeKind::PlacementReview => "Placement reviews and deadlines",
+            NoticeKind::MissingRegister => "Registers not taken by the cut-off",
+            NoticeKind::AttendanceAlert => "Absences of your pupils in alternative provision",
+            NoticeKind::AttendanceCorrection => "Corrections to locked registers",
         }
     }
 
@@ -114,6 +129,11 @@ impl NoticeKind {
             NoticeKind::PlacementRequest => "a school has asked for or recorded a placement",
             NoticeKind::PlacementUpdate => "a placement you work on has changed",
             NoticeKind::PlacementReview => "a placement review or deadline needs attention",
+            NoticeKind::MissingRegister => "a register has not been taken",
+            NoticeKind::AttendanceAlert => "a pupil in alternative provision is absent",
+            NoticeKind::AttendanceCorrection => {
+                "a correction to a register needs a decision or was decided"
+            }
         }
     }
 
@@ -137,9 +157,13 @@ impl NoticeKind {
             }
             NoticeKind::ProviderSuspension => role == Role::Provider,
             NoticeKind::PlacementRequest => role == Role::Progressions,
-            NoticeKind::PlacementUpdate | NoticeKind::PlacementReview => {
+            NoticeKind::PlacementUpdate
+            | NoticeKind::PlacementReview
+            | NoticeKind::MissingRegister => {
                 matches!(role, Role::School | Role::Provider | Role::Progressions)
             }
+            NoticeKind::AttendanceAlert => role == Role::School,
+            NoticeKind::AttendanceCorrection => matches!(role, Role::Provider | Role::Progressions),
         }
     }
 }

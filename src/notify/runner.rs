@@ -32,7 +32,30 @@ pub fn parse_time(s: &str) -> Result<NaiveTime, String> {
 /// Every daily job. Later capabilities add theirs (the missing-register check, the
 /// due-diligence expiry scan).
 pub fn jobs(config: &Config) -> Result<Vec<Job>, String> {
+    let am = parse_time(&config.register_cutoff_am)?;
+    let pm = parse_time(&config.register_cutoff_pm)?;
+    let later = chrono::Duration::minutes(config.register_escalate_minutes.clamp(0, 600));
     Ok(vec![
+        Job {
+            name: "registers-am",
+            description: "Tells providers whose morning register is not taken by the cut-off",
+            at: am,
+        },
+        Job {
+            name: "registers-am-escalate",
+            description: "Tells schools and the Progressions Team of morning registers still missing",
+            at: am + later,
+        },
+        Job {
+            name: "registers-pm",
+            description: "Tells providers whose afternoon register is not taken by the cut-off",
+            at: pm,
+        },
+        Job {
+            name: "registers-pm-escalate",
+            description: "Tells schools and the Progressions Team of afternoon registers still missing",
+            at: pm + later,
+        },
         Job {
             name: "daily-digest",
             description: "Emails each user who chose the daily summary what waits in their inbox",
@@ -56,7 +79,13 @@ pub fn jobs(config: &Config) -> Result<Vec<Job>, String> {
     ])
 }
 
-async fn run_job(pool: &Pool, config: &Config, name: &str) -> Result<String, sqlx::Error> {
+/// Runs one job for the London date `on` (the register jobs check that day's registers).
+async fn run_job(
+    pool: &Pool,
+    config: &Config,
+    name: &str,
+    on: chrono::NaiveDate,
+) -> Result<String, sqlx::Error> {
     match name {
         "daily-digest" => {
             let n = super::send_digests(pool, config).await?;
@@ -67,6 +96,22 @@ async fn run_job(pool: &Pool, config: &Config, name: &str) -> Result<String, sql
         }
         "due-diligence" => crate::framework::nightly(pool, config).await,
         "placements" => crate::placements::deadlines::nightly(pool, config).await,
+        "registers-am" | "registers-am-escalate" | "registers-pm" | "registers-pm-escalate" => {
+            use crate::domain::attendance::Session;
+            let session = if name.starts_with("registers-am") {
+                Session::Am
+            } else {
+                Session::Pm
+            };
+            crate::attendance::jobs::check_missing(
+                pool,
+                config,
+                on,
+                session,
+                name.ends_with("escalate"),
+            )
+            .await
+        }
         "housekeeping" => {
             let now = db::now();
             let sessions = db::sessions::purge_expired(
@@ -106,7 +151,7 @@ pub async fn run_due_jobs(
         if !outbox::claim_job(pool, job.name, &date, now).await? {
             continue;
         }
-        let outcome = match run_job(pool, config, job.name).await {
+        let outcome = match run_job(pool, config, job.name, local.date_naive()).await {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!(job = job.name, error = %e, "job failed");

@@ -143,8 +143,45 @@ pub(super) async fn show_context(
         })
         .unwrap_or_default();
     let can_plan = matches!(p.status.as_str(), "accepted" | "active");
+    // Attendance during the placement, and before it as the school recorded it.
+    let mut during = crate::domain::attendance::Rate::default();
+    if let Some(start) = p.start_date {
+        for c in
+            db::attendance::codes_of(&state.pool, p.id, start, p.end_date.unwrap_or(today)).await?
+        {
+            during.add(&c);
+        }
+    }
+    let prior =
+        db::attendance::prior(&state.pool, p.id)
+            .await?
+            .map(|x| crate::domain::attendance::Rate {
+                attended: x.attended,
+                possible: x.possible,
+            });
+    let recent: Vec<_> = db::attendance::marks(
+        &state.pool,
+        reader.scope,
+        today - chrono::Duration::days(14),
+        today,
+    )
+    .await?
+    .into_iter()
+    .filter(|m| m.placement_id == p.id)
+    .collect();
+    let changes = db::attendance::changes_of(&state.pool, reader.scope, p.id).await?;
+    let attendance = context! {
+        during => during, during_percent => during.percent(), during_band => during.band(),
+        prior => prior, prior_percent => prior.and_then(|r| r.percent()),
+        change => match (during.percent(), prior.and_then(|r| r.percent())) {
+            (Some(a), Some(b)) => Some(((a - b) * 10.0).round() / 10.0),
+            _ => None,
+        },
+        recent, changes,
+    };
     Ok(context! {
-        p => p, s => s, events, offers, plan, objectives, reviews, candidates, sessions,
+        p => p, s => s, events, offers, plan, objectives, reviews, candidates, sessions, attendance,
+        can_prior => own_school && p.status != "withdrawn",
         role => role.key(),
         can_offer => council && p.status == "requested",
         can_answer => reader.scope == PupilScope::Provider(p.provider_id.unwrap_or(-1)) && p.status == "offered",

@@ -246,7 +246,7 @@ async fn census(
 }
 
 /// A cell a spreadsheet would run as a formula is prefixed with an apostrophe.
-fn safe_cell(s: &str) -> String {
+pub fn safe_cell(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

@@ -106,15 +106,18 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/admin/check-types", "Check types"));
             items.push(("/admin/calendar", "Term dates"));
             items.push(("/admin/retention", "Retention"));
+            items.push(("/admin/tokens", "API tokens"));
             items.push(("/notices/new", "Send a notice"));
         }
         Some(Role::School) => {
             items.push(("/pupils", "Your pupils"));
             items.push(("/placements", "Placements"));
+            items.push(("/attendance", "Attendance"));
         }
         Some(Role::Progressions) => {
             items.push(("/pupils", "Pupils"));
             items.push(("/placements", "Placements"));
+            items.push(("/attendance/missing", "Registers"));
             items.push(("/approvals", "Profile changes"));
             items.push(("/due-diligence", "Due diligence"));
             items.push(("/concerns", "Concerns"));
@@ -122,6 +125,7 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/notices/new", "Send a notice"));
         }
         Some(Role::Provider) => {
+            items.push(("/registers", "Registers"));
             items.push(("/placements", "Placements"));
             items.push(("/provider/profile", "Your profile"));
             items.push(("/provider/checks", "Your checks"));

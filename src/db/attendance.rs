@@ -1,0 +1,536 @@
+//! Registers and marks. A register's pupils are the placements active with the provider that
+//! day whose weekly pattern includes the session; marks are read through the same
+//! `PupilScope` rule as placements (a school its own placements, a provider its own).
+
+use super::placements::scope_sql;
+use super::pupils::PupilScope;
+use super::{Pool, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
+
+/// One pupil on a register, with the mark already recorded if any.
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct RegisterLine {
+    pub placement_id: i64,
+    pub pupil_id: i64,
+    pub upn: String,
+    pub legal_forename: String,
+    pub legal_surname: String,
+    pub preferred_name: Option<String>,
+    pub school_id: i64,
+    pub school_name: String,
+    pub commissioner: String,
+    pub code: Option<String>,
+    pub note: Option<String>,
+}
+
+/// The predicate for "on this provider's register for ($2 date, $3 pattern position)".
+const ON_REGISTER: &str = "pl.provider_id = $1 AND pl.status IN ('active', 'ended') \
+    AND pl.start_date <= $2 AND (pl.end_date IS NULL OR pl.end_date >= $2) \
+    AND substr(pp.pattern, $3, 1) = '1'";
+
+/// The pupils due on a register (`position` is the session's place in the weekly pattern).
+pub async fn register_lines(
+    pool: &Pool,
+    provider_id: i64,
+    on: NaiveDate,
+    session: &str,
+    position: usize,
+) -> Result<Vec<RegisterLine>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT pl.id AS placement_id, p.id AS pupil_id, p.upn, p.legal_forename, p.legal_surname, \
+         p.preferred_name, pl.school_id, s.name AS school_name, pl.commissioner, m.code, m.note \
+         FROM placements pl JOIN placement_plans pp ON pp.placement_id = pl.id \
+         JOIN pupils p ON p.id = pl.pupil_id JOIN schools s ON s.id = pl.school_id \
+         LEFT JOIN attendance_marks m ON m.placement_id = pl.id AND m.on_date = $2 AND m.session = $4 \
+         WHERE {ON_REGISTER} ORDER BY p.legal_surname, p.legal_forename, pl.id"
+    ))
+    .bind(provider_id)
+    .bind(on)
+    .bind(position as i64 + 1)
+    .bind(session)
+    .fetch_all(pool)
+    .await
+}
+
+/// The placements due on a register, with their pupils' UPNs, read inside the saving
+/// transaction so the check and the write agree.
+pub async fn register_ids_tx(
+    tx: &mut Tx<'_>,
+    provider_id: i64,
+    on: NaiveDate,
+    position: usize,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT pl.id, p.upn FROM placements pl \
+         JOIN placement_plans pp ON pp.placement_id = pl.id JOIN pupils p ON p.id = pl.pupil_id \
+         WHERE {ON_REGISTER}"
+    ))
+    .bind(provider_id)
+    .bind(on)
+    .bind(position as i64 + 1)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct Taken {
+    pub taken_at: DateTime<Utc>,
+    pub via: String,
+    pub taken_by_name: Option<String>,
+}
+
+pub async fn taken(
+    pool: &Pool,
+    provider_id: i64,
+    on: NaiveDate,
+    session: &str,
+) -> Result<Option<Taken>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.taken_at, r.via, u.display_name AS taken_by_name FROM registers r \
+         LEFT JOIN users u ON u.id = r.taken_by WHERE r.provider_id = $1 AND r.on_date = $2 AND r.session = $3",
+    )
+    .bind(provider_id)
+    .bind(on)
+    .bind(session)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Marks the register taken; `false` if it already was.
+pub async fn take(
+    tx: &mut Tx<'_>,
+    provider_id: i64,
+    on: NaiveDate,
+    session: &str,
+    by: Option<i64>,
+    via: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO registers (provider_id, on_date, session, taken_by, taken_at, via) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(provider_id)
+    .bind(on)
+    .bind(session)
+    .bind(by)
+    .bind(at)
+    .bind(via)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The mark now held for a placement and session, under the write lock.
+pub async fn current(
+    tx: &mut Tx<'_>,
+    placement_id: i64,
+    on: NaiveDate,
+    session: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT code FROM attendance_marks WHERE placement_id = $1 AND on_date = $2 AND session = $3",
+    )
+    .bind(placement_id)
+    .bind(on)
+    .bind(session)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn put_mark(
+    tx: &mut Tx<'_>,
+    placement_id: i64,
+    on: NaiveDate,
+    session: &str,
+    provider_id: i64,
+    code: &str,
+    note: &str,
+    by: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO attendance_marks (placement_id, on_date, session, provider_id, code, note, recorded_by, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (placement_id, on_date, session) DO UPDATE SET \
+         code = excluded.code, note = excluded.note, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
+    )
+    .bind(placement_id)
+    .bind(on)
+    .bind(session)
+    .bind(provider_id)
+    .bind(code)
+    .bind(note)
+    .bind(by)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The last `n` marks of a placement before a session, newest first (for absence patterns).
+pub async fn before(
+    tx: &mut Tx<'_>,
+    placement_id: i64,
+    on: NaiveDate,
+    session: &str,
+    n: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT code FROM attendance_marks WHERE placement_id = $1 AND \
+         (on_date < $2 OR (on_date = $2 AND session < $3)) ORDER BY on_date DESC, session DESC LIMIT $4",
+    )
+    .bind(placement_id)
+    .bind(on)
+    .bind(session)
+    .bind(n)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_change(
+    tx: &mut Tx<'_>,
+    placement_id: i64,
+    on: NaiveDate,
+    session: &str,
+    old_code: &str,
+    new_code: &str,
+    reason: &str,
+    status: &str,
+    by: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO mark_changes (placement_id, on_date, session, old_code, new_code, reason, status, \
+         requested_by, requested_at, decided_by, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         CASE WHEN $7 = 'applied' THEN $8 END, CASE WHEN $7 = 'applied' THEN $9 END) RETURNING id",
+    )
+    .bind(placement_id)
+    .bind(on)
+    .bind(session)
+    .bind(old_code)
+    .bind(new_code)
+    .bind(reason)
+    .bind(status)
+    .bind(by)
+    .bind(at)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub placement_id: i64,
+    pub on_date: NaiveDate,
+    pub session: String,
+    pub old_code: String,
+    pub new_code: String,
+    pub reason: String,
+    pub status: String,
+    pub requested_by: Option<i64>,
+    pub requested_by_name: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub provider_name: String,
+    pub legal_forename: String,
+    pub legal_surname: String,
+}
+
+const CHANGES: &str = "SELECT c.id, c.placement_id, c.on_date, c.session, c.old_code, c.new_code, c.reason, \
+    c.status, c.requested_by, ru.display_name AS requested_by_name, c.requested_at, du.display_name AS decided_by_name, \
+    c.decided_at, pr.name AS provider_name, p.legal_forename, p.legal_surname \
+    FROM mark_changes c JOIN placements pl ON pl.id = c.placement_id JOIN pupils p ON p.id = pl.pupil_id \
+    JOIN providers pr ON pr.id = pl.provider_id \
+    LEFT JOIN users ru ON ru.id = c.requested_by LEFT JOIN users du ON du.id = c.decided_by";
+
+/// Changes to one placement's marks (in scope), newest first.
+pub async fn changes_of(
+    pool: &Pool,
+    scope: PupilScope,
+    placement_id: i64,
+) -> Result<Vec<ChangeRow>, sqlx::Error> {
+    let (pred, org) = scope_sql(scope);
+    sqlx::query_as(&format!(
+        "{CHANGES} WHERE {pred} AND c.placement_id = $2 ORDER BY c.requested_at DESC, c.id DESC"
+    ))
+    .bind(org)
+    .bind(placement_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Changes waiting for the Progressions Team, oldest first.
+pub async fn pending(pool: &Pool) -> Result<Vec<ChangeRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{CHANGES} WHERE c.status = 'pending' ORDER BY c.requested_at, c.id"
+    ))
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn change(tx: &mut Tx<'_>, id: i64) -> Result<Option<ChangeRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{CHANGES} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub async fn decide_change(
+    tx: &mut Tx<'_>,
+    id: i64,
+    status: &str,
+    by: i64,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE mark_changes SET status = $2, decided_by = $3, decided_at = $4 WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(by)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// One mark with what the school needs to copy it.
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct MarkRow {
+    pub placement_id: i64,
+    pub pupil_id: i64,
+    pub upn: String,
+    pub legal_forename: String,
+    pub legal_surname: String,
+    pub preferred_name: Option<String>,
+    pub school_id: i64,
+    pub provider_id: i64,
+    pub provider_name: String,
+    pub registration: String,
+    pub commissioner: String,
+    pub dual_registered: Option<bool>,
+    pub on_date: NaiveDate,
+    pub session: String,
+    pub code: String,
+    pub note: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Marks in scope between two dates, by pupil, date and session.
+pub async fn marks(
+    pool: &Pool,
+    scope: PupilScope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<MarkRow>, sqlx::Error> {
+    let (pred, org) = scope_sql(scope);
+    sqlx::query_as(&format!(
+        "SELECT m.placement_id, p.id AS pupil_id, p.upn, p.legal_forename, p.legal_surname, p.preferred_name, \
+         pl.school_id, m.provider_id, pr.name AS provider_name, pr.registration, pl.commissioner, \
+         pp.dual_registered, m.on_date, m.session, m.code, m.note, m.recorded_at \
+         FROM attendance_marks m JOIN placements pl ON pl.id = m.placement_id \
+         JOIN pupils p ON p.id = pl.pupil_id JOIN providers pr ON pr.id = m.provider_id \
+         LEFT JOIN placement_plans pp ON pp.placement_id = pl.id \
+         WHERE {pred} AND m.on_date >= $2 AND m.on_date <= $3 \
+         ORDER BY p.legal_surname, p.legal_forename, m.placement_id, m.on_date, m.session"
+    ))
+    .bind(org)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+}
+
+/// Codes of one placement's marks between two dates (for its rate).
+pub async fn codes_of(
+    pool: &Pool,
+    placement_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT code FROM attendance_marks WHERE placement_id = $1 AND on_date >= $2 AND on_date <= $3",
+    )
+    .bind(placement_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+}
+
+/// Counts by a grouping key: (key, code, sessions). Grouping keys are fixed SQL, never input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Provider,
+    Tier,
+    Locality,
+    City,
+}
+
+impl Grouping {
+    pub fn parse(s: Option<&str>) -> Option<Grouping> {
+        match s.unwrap_or("provider") {
+            "provider" => Some(Grouping::Provider),
+            "tier" => Some(Grouping::Tier),
+            "locality" => Some(Grouping::Locality),
+            "city" => Some(Grouping::City),
+            _ => None,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Grouping::Provider => "provider",
+            Grouping::Tier => "tier",
+            Grouping::Locality => "locality",
+            Grouping::City => "city",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Grouping::Provider => "pr.name",
+            Grouping::Tier => "CAST(pl.tier AS TEXT)",
+            Grouping::Locality => "COALESCE(l.name, 'No locality')",
+            Grouping::City => "'The city'",
+        }
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CodeCount {
+    pub group_name: String,
+    pub code: String,
+    pub sessions: i64,
+}
+
+/// Session counts per group and code, for every mark between the dates (aggregates only).
+pub async fn counts(
+    pool: &Pool,
+    grouping: Grouping,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<CodeCount>, sqlx::Error> {
+    let g = grouping.sql();
+    sqlx::query_as(&format!(
+        "SELECT {g} AS group_name, m.code, COUNT(*) AS sessions FROM attendance_marks m \
+         JOIN placements pl ON pl.id = m.placement_id JOIN providers pr ON pr.id = m.provider_id \
+         LEFT JOIN localities l ON l.id = pr.locality_id \
+         WHERE m.on_date >= $1 AND m.on_date <= $2 GROUP BY {g}, m.code ORDER BY 1"
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+}
+
+/// Providers with placements due on a session's register that have not taken it.
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct Missing {
+    pub provider_id: i64,
+    pub provider_name: String,
+    pub provider_slug: String,
+    pub pupils: i64,
+}
+
+pub async fn missing(
+    pool: &Pool,
+    on: NaiveDate,
+    session: &str,
+    position: usize,
+) -> Result<Vec<Missing>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT pr.id AS provider_id, pr.name AS provider_name, pr.slug AS provider_slug, COUNT(*) AS pupils \
+         FROM placements pl JOIN placement_plans pp ON pp.placement_id = pl.id JOIN providers pr ON pr.id = pl.provider_id \
+         WHERE pl.status IN ('active', 'ended') AND pl.start_date <= $1 AND (pl.end_date IS NULL OR pl.end_date >= $1) \
+         AND substr(pp.pattern, $3, 1) = '1' \
+         AND NOT EXISTS (SELECT 1 FROM registers r WHERE r.provider_id = pl.provider_id AND r.on_date = $1 AND r.session = $2) \
+         GROUP BY pr.id, pr.name, pr.slug ORDER BY pr.name",
+    )
+    .bind(on)
+    .bind(session)
+    .bind(position as i64 + 1)
+    .fetch_all(pool)
+    .await
+}
+
+/// Schools with pupils on a provider's register for a session (to tell them it is missing).
+pub async fn schools_on(
+    pool: &Pool,
+    provider_id: i64,
+    on: NaiveDate,
+    position: usize,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT DISTINCT pl.school_id FROM placements pl JOIN placement_plans pp ON pp.placement_id = pl.id \
+         WHERE {ON_REGISTER}"
+    ))
+    .bind(provider_id)
+    .bind(on)
+    .bind(position as i64 + 1)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn claim_reminder(
+    pool: &Pool,
+    provider_id: i64,
+    on: NaiveDate,
+    session: &str,
+    stage: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO register_reminders (provider_id, on_date, session, stage, sent_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(provider_id)
+    .bind(on)
+    .bind(session)
+    .bind(stage)
+    .bind(at)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, Copy, FromRow, serde::Serialize)]
+pub struct Prior {
+    pub possible: i64,
+    pub attended: i64,
+}
+
+pub async fn prior(pool: &Pool, placement_id: i64) -> Result<Option<Prior>, sqlx::Error> {
+    sqlx::query_as("SELECT possible, attended FROM prior_attendance WHERE placement_id = $1")
+        .bind(placement_id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn set_prior(
+    tx: &mut Tx<'_>,
+    placement_id: i64,
+    possible: i64,
+    attended: i64,
+    by: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO prior_attendance (placement_id, possible, attended, entered_by, entered_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (placement_id) DO UPDATE SET possible = excluded.possible, attended = excluded.attended, \
+         entered_by = excluded.entered_by, entered_at = excluded.entered_at",
+    )
+    .bind(placement_id)
+    .bind(possible)
+    .bind(attended)
+    .bind(by)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
