@@ -163,6 +163,22 @@ async fn query_strings_and_path_ids() {
             Some("progressions@demo.test"),
             true,
         ),
+        ("/registers?date={}", Some("provider@demo.test"), true),
+        ("/registers/{}/am", Some("provider@demo.test"), true),
+        ("/registers/2026-11-24/{}", Some("provider@demo.test"), true),
+        ("/attendance?date={}", Some("school@demo.test"), true),
+        ("/attendance.csv?from={}", Some("school@demo.test"), true),
+        ("/attendance.csv?to={}", Some("school@demo.test"), true),
+        (
+            "/attendance/rates?by={}",
+            Some("progressions@demo.test"),
+            true,
+        ),
+        (
+            "/attendance/rates?from={}",
+            Some("progressions@demo.test"),
+            true,
+        ),
     ];
     for (template, role, strict) in targets {
         if let Some(email) = role {
@@ -934,5 +950,145 @@ async fn placement_forms() {
         placement_counts(&app).await,
         counts,
         "refused input changed placements"
+    );
+}
+
+#[rocket::async_test]
+async fn attendance_forms_and_api() {
+    let app = TestApp::with_demo().await;
+    let before = snapshot(&app).await;
+    let marks = app.count("SELECT COUNT(*) FROM attendance_marks").await;
+    let changes = app.count("SELECT COUNT(*) FROM mark_changes").await;
+    let mut failures = Vec::new();
+    // A taken register of the demo provider, and one of its marks.
+    let (placement, on): (i64, chrono::NaiveDate) = sqlx::query_as(
+        "SELECT m.placement_id, m.on_date FROM attendance_marks m JOIN users u ON u.provider_id = m.provider_id \
+         WHERE u.email = 'provider@demo.test' AND m.session = 'am' ORDER BY m.on_date DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let (placement, on) = (placement.to_string(), on.to_string());
+    app.login("provider@demo.test").await;
+    let base: Vec<(&str, &str)> = vec![
+        ("placement", &placement),
+        ("date", &on),
+        ("session", "am"),
+        ("code", "M"),
+        ("reason", ""),
+    ];
+    for field in ["placement", "date", "session", "code", "reason"] {
+        for p in payloads() {
+            // Any real text is a valid reason; only blank, NUL and oversize ones are refused.
+            if field == "reason"
+                && !(p.trim().is_empty() || p.contains('\0') || p.chars().count() > 500)
+            {
+                continue;
+            }
+            // The base has no reason, so every case must be refused.
+            let fields = with_field(&base, field, p.as_str());
+            let r = app.post_csrf("/attendance/corrections", &fields).await;
+            let status = r.status();
+            let body = r.into_string().await.unwrap_or_default();
+            expect_4xx(
+                &format!(
+                    "correction {field}={:?}",
+                    p.chars().take(20).collect::<String>()
+                ),
+                status,
+                &body,
+                &mut failures,
+            );
+        }
+    }
+    // Register marks with hostile keys and codes.
+    for p in payloads() {
+        for (k, v) in [
+            (format!("mark[{placement}]"), p.clone()),
+            (format!("mark[{p}]"), "/".to_string()),
+        ] {
+            let r = app
+                .post_csrf(&format!("/registers/{on}/am"), &[(k.as_str(), v.as_str())])
+                .await;
+            let status = r.status();
+            let body = r.into_string().await.unwrap_or_default();
+            expect_4xx(
+                &format!("register {k}={:?}", v.chars().take(20).collect::<String>()),
+                status,
+                &body,
+                &mut failures,
+            );
+        }
+    }
+    app.logout().await;
+    // The API: hostile tokens, bodies and fields.
+    let token = "apdir_hostile-test-token";
+    sqlx::query(
+        "INSERT INTO api_tokens (token_hash, name, provider_id, created_at) \
+         SELECT $1, 'hostile', provider_id, $2 FROM users WHERE email = 'provider@demo.test'",
+    )
+    .bind(apdir::auth::token_hash(token))
+    .bind(apdir::db::now())
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for p in payloads() {
+        let bodies = [
+            serde_json::json!({ "date": p, "session": "am", "marks": [] }).to_string(),
+            serde_json::json!({ "date": on, "session": p, "marks": [] }).to_string(),
+            serde_json::json!({ "date": on, "session": "am", "marks": [{ "upn": p, "code": "/" }] })
+                .to_string(),
+            serde_json::json!({ "date": on, "session": "am", "marks": [{ "placement_id": 1, "code": p }] })
+                .to_string(),
+            p.clone(),
+        ];
+        for body in bodies {
+            let r = app
+                .client
+                .post("/api/v1/registers")
+                .header(ContentType::JSON)
+                .header(Header::new("Authorization", format!("Bearer {token}")))
+                .body(body.clone())
+                .dispatch()
+                .await;
+            let status = r.status();
+            let is_json = r.content_type() == Some(ContentType::JSON);
+            let out = r.into_string().await.unwrap_or_default();
+            let what = format!(
+                "POST /api/v1/registers {:?}",
+                body.chars().take(60).collect::<String>()
+            );
+            expect_4xx(&what, status, &out, &mut failures);
+            if !is_json {
+                failures.push(format!("{what}: API error is not JSON"));
+            }
+        }
+        let r = app
+            .client
+            .get(format!("/api/v1/attendance?from={}", enc(&p)))
+            .header(Header::new("Authorization", format!("Bearer {p}")))
+            .dispatch()
+            .await;
+        let status = r.status();
+        let out = r.into_string().await.unwrap_or_default();
+        expect_4xx(
+            &format!(
+                "GET /api/v1/attendance bearer {:?}",
+                p.chars().take(20).collect::<String>()
+            ),
+            status,
+            &out,
+            &mut failures,
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(snapshot(&app).await, before);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM attendance_marks").await,
+        marks
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM mark_changes").await,
+        changes
     );
 }

@@ -27,7 +27,7 @@ pub struct RegisterLine {
 /// The predicate for "on this provider's register for ($2 date, $3 pattern position)".
 const ON_REGISTER: &str = "pl.provider_id = $1 AND pl.status IN ('active', 'ended') \
     AND pl.start_date <= $2 AND (pl.end_date IS NULL OR pl.end_date >= $2) \
-    AND substr(pp.pattern, $3, 1) = '1'";
+    AND substr(pp.pattern, CAST($3 AS INTEGER), 1) = '1'";
 
 /// The pupils due on a register (`position` is the session's place in the weekly pattern).
 pub async fn register_lines(
@@ -448,7 +448,7 @@ pub async fn missing(
         "SELECT pr.id AS provider_id, pr.name AS provider_name, pr.slug AS provider_slug, COUNT(*) AS pupils \
          FROM placements pl JOIN placement_plans pp ON pp.placement_id = pl.id JOIN providers pr ON pr.id = pl.provider_id \
          WHERE pl.status IN ('active', 'ended') AND pl.start_date <= $1 AND (pl.end_date IS NULL OR pl.end_date >= $1) \
-         AND substr(pp.pattern, $3, 1) = '1' \
+         AND substr(pp.pattern, CAST($3 AS INTEGER), 1) = '1' \
          AND NOT EXISTS (SELECT 1 FROM registers r WHERE r.provider_id = pl.provider_id AND r.on_date = $1 AND r.session = $2) \
          GROUP BY pr.id, pr.name, pr.slug ORDER BY pr.name",
     )
