@@ -4,11 +4,13 @@
 //!   APDIR_BENCH_SCALE=0.01 cargo test --bench hot_paths   a quick smoke run (CI)
 //!
 //! Data is synthetic and deterministic: 150 council areas, 100 providers and 100 schools in each,
-//! 100,000 pupils. Placements and a school year of attendance join the generator when their
-//! tables exist (placements and attendance issues). Each path is timed through the whole app
+//! 100,000 pupils; 50,000 placements with a school year of attendance (support/attendance.rs).
+//! Each path is timed through the whole app
 //! in-process (routing, guards, SQL, templates) with Rocket's local client; the baseline is
 //! `GET /healthz`, the cheapest request that touches the database.
 
+#[path = "support/attendance.rs"]
+mod attendance;
 #[path = "support/sql_baseline.rs"]
 mod sql_baseline;
 
@@ -215,8 +217,12 @@ async fn main() {
     .await;
     println!();
     println!("Median and p95 are per request, measured in-process (no network).");
-    // Last: it changes every provider, which would start index rebuilds under the timings.
     println!();
+    for line in attendance::run(&pool, &config, factor).await {
+        println!("{line}");
+        println!();
+    }
+    // Last: it changes every provider, which would start index rebuilds under the timings.
     println!("{}", nightly_job(&pool, &config).await);
 }
 

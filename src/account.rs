@@ -161,7 +161,7 @@ async fn login(
     };
 
     let token = random_token();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::write(pool).await?;
     // Signing in again replaces any session this browser had: one cookie, one session.
     if let Some(previous) = viewer.user() {
         db::sessions::delete(&mut *tx, &previous.session_id).await?;
@@ -201,7 +201,7 @@ async fn logout(
     actor: Actor,
     _form: CsrfForm<LogoutForm>,
 ) -> AppResult<Reply> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     db::sessions::delete(&mut *tx, &user.0.session_id).await?;
     db::audit::record(
         &mut *tx,

@@ -145,7 +145,7 @@ async fn add_term(
         )
         .await;
     };
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let id = db::calendar::add_term(&mut *tx, &name, s, e).await?;
     db::audit::record(
         &mut *tx,
@@ -179,7 +179,7 @@ async fn delete_term(
     id: i64,
     _form: CsrfForm<Confirm>,
 ) -> AppResult<Reply> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let t = db::calendar::delete_term(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -236,7 +236,7 @@ async fn add_closure(
         )
         .await;
     };
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     if !db::calendar::add_closure(&mut *tx, on, &reason).await? {
         return Err(AppError::Conflict(format!(
             "{on} is already recorded as a closure"
@@ -264,7 +264,7 @@ async fn delete_closure(
     _form: CsrfForm<Confirm>,
 ) -> AppResult<Reply> {
     let on = date(on).ok_or(AppError::NotFound)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     if !db::calendar::delete_closure(&mut *tx, on).await? {
         return Err(AppError::NotFound);
     }

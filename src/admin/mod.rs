@@ -145,7 +145,7 @@ async fn create_user(
     let hash = password::hash_async(f.password.clone())
         .await
         .map_err(AppError::Internal)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::write(pool).await?;
     let new = db::users::NewUser {
         email: &email,
         display_name: &name,
@@ -215,7 +215,7 @@ async fn set_active(
     let user = db::users::get(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     db::users::set_active(&mut *tx, id, active).await?;
     if !active {
         db::sessions::delete_for_user(&mut *tx, id).await?;
@@ -287,7 +287,7 @@ pub async fn create_admin(
         school_id: None,
         provider_id: None,
     };
-    let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+    let mut tx = crate::db::write(pool).await.map_err(|e| e.to_string())?;
     let id = db::users::create(&mut *tx, &new, db::now())
         .await
         .map_err(|e| {

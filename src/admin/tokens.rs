@@ -114,7 +114,7 @@ async fn create(
         .await;
     };
     let token = format!("apdir_{}", crate::auth::random_token());
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let id = db::tokens::create(
         &mut tx,
         &crate::auth::token_hash(&token),
@@ -162,7 +162,7 @@ async fn revoke(
     id: i64,
     _form: CsrfForm<Confirm>,
 ) -> AppResult<Reply> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let name = db::tokens::revoke(&mut tx, id, db::now())
         .await?
         .ok_or(AppError::NotFound)?;

@@ -205,7 +205,7 @@ async fn register(
     let today = today();
     let cal = db::calendar::load(&state.pool).await?;
     save::check_day(&cal, on, today).map_err(|r| AppError::Unprocessable(r.message()))?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let saved = save::save(
         &mut tx,
         &state.config,

@@ -64,7 +64,7 @@ async fn correct(
     let today = today();
     let needs_approval = locked(&state.config, on, today) && reader.user.role != Role::Progressions;
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let old = store::current(&mut tx, placement_id, on, session.key())
         .await?
         .ok_or_else(|| {
@@ -180,7 +180,7 @@ async fn decide(
         _ => return Err(AppError::Unprocessable("Choose approve or reject".into())),
     };
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let c = store::change(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;

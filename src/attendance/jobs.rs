@@ -81,7 +81,7 @@ pub async fn check_missing(
             continue;
         }
         raised += 1;
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::write(pool).await?;
         let link = format!("/registers/{on}/{}", session.key());
         let mut to = Vec::new();
         if escalate {

@@ -205,7 +205,7 @@ async fn submit(
         (Err(r), _) => Some(r.message()),
         (_, Err(m)) => Some(m),
         (Ok(()), Ok(lines)) => {
-            let mut tx = state.pool.begin().await?;
+            let mut tx = crate::db::write(&state.pool).await?;
             let outcome = save::save(
                 &mut tx,
                 &state.config,

@@ -242,7 +242,7 @@ async fn prior(
             "Sessions attended cannot be more than sessions possible".into(),
         ));
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     store::set_prior(
         &mut tx,
         p.id,

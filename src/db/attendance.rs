@@ -534,3 +534,84 @@ pub async fn set_prior(
     .await?;
     Ok(())
 }
+
+/// A historical mark for the bulk import.
+#[derive(Debug, Clone)]
+pub struct ImportMark {
+    pub placement_id: i64,
+    pub on_date: NaiveDate,
+    pub session: &'static str,
+    pub provider_id: i64,
+    pub code: &'static str,
+}
+
+/// Rows per INSERT statement in the bulk import (9 values each, well under SQLite's limit).
+pub const IMPORT_BATCH: usize = 400;
+
+/// Inserts historical marks in multi-row statements, with their registers (taken, via
+/// `import`), in the caller's transaction. A mark already held is left as it is.
+pub async fn import_marks(
+    tx: &mut Tx<'_>,
+    rows: &[ImportMark],
+    at: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let mut inserted = 0;
+    for chunk in rows.chunks(IMPORT_BATCH) {
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO attendance_marks (placement_id, on_date, session, provider_id, code, note, recorded_by, recorded_at) ",
+        );
+        q.push_values(chunk, |mut b, m| {
+            b.push_bind(m.placement_id)
+                .push_bind(m.on_date)
+                .push_bind(m.session)
+                .push_bind(m.provider_id)
+                .push_bind(m.code)
+                .push_bind("")
+                .push_bind(None::<i64>)
+                .push_bind(at);
+        });
+        q.push(" ON CONFLICT DO NOTHING");
+        inserted += q.build().execute(&mut **tx).await?.rows_affected();
+        // The registers these marks belong to (one per provider, day and session).
+        let mut regs: Vec<(i64, NaiveDate, &str)> = chunk
+            .iter()
+            .map(|m| (m.provider_id, m.on_date, m.session))
+            .collect();
+        regs.sort();
+        regs.dedup();
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO registers (provider_id, on_date, session, taken_by, taken_at, via) ",
+        );
+        q.push_values(&regs, |mut b, r| {
+            b.push_bind(r.0)
+                .push_bind(r.1)
+                .push_bind(r.2)
+                .push_bind(None::<i64>)
+                .push_bind(at)
+                .push_bind("import");
+        });
+        q.push(" ON CONFLICT DO NOTHING");
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(inserted)
+}
+
+/// Session counts per placement and code in scope between two dates (a provider's or a
+/// school's summary): (placement, code, sessions).
+pub async fn counts_by_placement(
+    pool: &Pool,
+    scope: PupilScope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
+    let (pred, org) = scope_sql(scope);
+    sqlx::query_as(&format!(
+        "SELECT m.placement_id, m.code, COUNT(*) FROM attendance_marks m JOIN placements pl ON pl.id = m.placement_id \
+         WHERE {pred} AND m.on_date >= $2 AND m.on_date <= $3 GROUP BY m.placement_id, m.code"
+    ))
+    .bind(org)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+}

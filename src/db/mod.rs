@@ -94,3 +94,15 @@ pub async fn is_empty(pool: &Pool) -> Result<bool, sqlx::Error> {
     .await?;
     Ok(n == 0)
 }
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes while another
+/// writer commits fails with "database is locked" instead of waiting its turn. PostgreSQL
+/// needs no such care.
+pub async fn write(pool: &Pool) -> Result<Tx<'static>, sqlx::Error> {
+    if cfg!(feature = "postgres") {
+        pool.begin().await
+    } else {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    }
+}

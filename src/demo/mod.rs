@@ -191,7 +191,7 @@ pub async fn welcome(pool: &Pool, config: &crate::config::Config) -> Result<(), 
         "/providers",
     )
     .map_err(|e| sqlx::Error::Protocol(e.0))?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::write(pool).await?;
     crate::notify::raise(&mut tx, config, &notice).await?;
     tx.commit().await
 }
@@ -213,7 +213,7 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
     let now = db::now();
     let calendar = db::calendar::load(pool).await?;
     let mut out = Loaded::default();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::write(pool).await?;
 
     let mut locality_ids = Vec::new();
     for (i, key) in ["a", "b", "c", "d", "e", "f", "g"].iter().enumerate() {

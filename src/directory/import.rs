@@ -435,7 +435,7 @@ fn text_clip(s: &str) -> String {
 
 async fn write(pool: &Pool, rows: &[Row], report: &mut Report) -> Result<(), sqlx::Error> {
     let now = db::now();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::write(pool).await?;
     for r in rows {
         let existing: Option<i64> = match (&r.urn, &r.ukprn) {
             (Some(urn), _) => {

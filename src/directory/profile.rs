@@ -600,7 +600,7 @@ async fn submit_profile(
             "Nothing has changed, so nothing was sent for approval.",
         ));
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let id = versions::submit(
         &mut tx,
         staff.provider_id,
@@ -673,7 +673,7 @@ async fn set_places(
             .await;
         }
     };
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     versions::set_places_free(&mut tx, staff.provider_id, places, db::now()).await?;
     db::audit::record(
         &mut *tx,
@@ -756,7 +756,7 @@ async fn decide(
     let version = versions::get(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     if !versions::decide(&mut tx, id, approve, &note, p.0.user_id, db::now()).await? {
         return Err(AppError::Conflict(
             "These changes have already been decided or replaced by newer ones.".into(),
@@ -857,7 +857,7 @@ async fn edit(
             context! { slug, values => values(&form.0, &reference), errors, csrf_token => csrf.0 },
         ),
     };
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let vid = versions::edit_directly(&mut tx, id, &fields, p.0.user_id, db::now()).await?;
     db::audit::record(
         &mut *tx,

@@ -123,7 +123,7 @@ async fn save(
         ),
     };
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let id = if f.id.trim().is_empty() {
         let key: String = name
             .to_lowercase()

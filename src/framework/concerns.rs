@@ -185,7 +185,7 @@ async fn raise(
     };
     let safeguarding = f.category == "safeguarding";
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let id = store::insert(
         &mut tx,
         &NewConcern {
@@ -395,7 +395,7 @@ async fn update(
         changes.join("; ")
     };
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     store::update(&mut tx, id, &f.status, &f.severity, owner, now).await?;
     store::event(&mut tx, id, Some(staff.0.user_id), &change, &note, now).await?;
     db::audit::record(

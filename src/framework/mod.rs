@@ -431,7 +431,7 @@ async fn record_check(
         None => None,
     };
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let check_id = checks::record(
         &mut tx,
         &NewCheck {
@@ -585,7 +585,7 @@ async fn suspend(
         .map_err(|e| AppError::Unprocessable(e.0))?;
     let today = today();
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     checks::suspend(&mut tx, p.row.id, today, &reason).await?;
     let (before, after, _) = checks::recompute(&mut tx, p.row.id, today, now).await?;
     let text = format!(
@@ -620,7 +620,7 @@ async fn reinstate(
     let p = provider(state, slug).await?;
     let today = today();
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     checks::reinstate(&mut tx, p.row.id).await?;
     let (before, after, reason) = checks::recompute(&mut tx, p.row.id, today, now).await?;
     let text = format!("The council has lifted the suspension of {}.", p.row.name);
@@ -687,7 +687,7 @@ pub async fn nightly(
     let now = db::now();
     let mut changed = 0;
     for id in checks::all_provider_ids(pool).await? {
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::write(pool).await?;
         let (before, after, _) = checks::recompute(&mut tx, id, today, now).await?;
         tx.commit().await?;
         if before != after.key() {
@@ -717,7 +717,7 @@ pub async fn nightly(
                 long_date(e.expires_on)
             )
         };
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::write(pool).await?;
         if checks::claim_reminder(&mut tx, e.check_id, stage, now).await? {
             let own = format!("/providers/{}/checks", e.provider_slug);
             for (to, link) in [

@@ -264,7 +264,7 @@ async fn record_visit(
         .await;
     };
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let id = store::insert_visit(
         &mut tx,
         &NewVisit {
@@ -347,7 +347,7 @@ async fn respond(
     let p = db::providers::by_id(&state.pool, a.provider_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     store::respond(&mut tx, id, &response, db::now()).await?;
     db::audit::record(
         &mut *tx,
@@ -382,7 +382,7 @@ async fn complete(
     let p = db::providers::by_id(&state.pool, a.provider_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     store::complete(&mut tx, id, db::now()).await?;
     db::audit::record(
         &mut *tx,

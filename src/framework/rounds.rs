@@ -97,7 +97,7 @@ async fn add_round(
             "The round must end after it starts".into(),
         ));
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let id = store::insert_round(&mut tx, &name, starts, ends)
         .await?
         .ok_or_else(|| AppError::Conflict(format!("There is already a round called {name}")))?;
@@ -169,7 +169,7 @@ async fn add_member(
         }
     }
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     store::upsert_member(&mut tx, round.id, p.row.id, &f.lot, signed, ends).await?;
     store::sync(&mut tx, p.row.id, today(), now).await?;
     db::audit::record(
@@ -211,7 +211,7 @@ async fn remove_member(
     _form: CsrfForm<RemoveForm>,
 ) -> AppResult<Reply> {
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     if !store::remove_member(&mut tx, id, provider_id).await? {
         return Err(AppError::NotFound);
     }

@@ -137,7 +137,7 @@ pub async fn send_digests(pool: &db::Pool, config: &Config) -> Result<usize, sql
     }
     let mut sent = 0;
     for (user, kinds) in by_user {
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::write(pool).await?;
         let marked = store::mark_digested(&mut tx, user.id, cutoff, db::now()).await?;
         if marked == 0 {
             // Another instance took these between the read and now.

@@ -242,7 +242,7 @@ async fn save_preferences(
             },
         );
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let mut detail = Vec::new();
     for (kind, mode) in &chosen {
         store::set_preference(&mut tx, user.0.user_id, *kind, *mode).await?;
@@ -308,7 +308,7 @@ async fn unsubscribe(
     let (user_id, kind, _) = store::by_unsubscribe_token(&state.pool, token)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     store::set_preference(&mut tx, user_id, kind, Delivery::Off).await?;
     let entry = crate::db::audit::Entry {
         user_id: Some(user_id),
@@ -429,7 +429,7 @@ async fn send_notice(
     };
     let notice = Notice::new(kind, to, &message, "/notifications")
         .map_err(|e| AppError::Unprocessable(e.0))?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let raised = raise(&mut tx, &state.config, &notice).await?;
     db::audit::record(
         &mut *tx,

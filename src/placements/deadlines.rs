@@ -121,7 +121,7 @@ pub async fn nightly(pool: &Pool, config: &Config) -> Result<String, sqlx::Error
     for p in store::active(pool).await? {
         let s = standing(&cal, &p, today);
         let r = super::reference(&p);
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::write(pool).await?;
         if let (Some(d), Some(state)) = (s.review_due, s.review_state) {
             let stage = match state {
                 ReviewState::DueSoon => Some("due_soon"),
@@ -187,7 +187,7 @@ pub async fn nightly(pool: &Pool, config: &Config) -> Result<String, sqlx::Error
         if (six - today).num_days() > 2 {
             continue;
         }
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::write(pool).await?;
         if store::claim_reminder(&mut *tx, p.id, six, "sixth_day", now).await? {
             sixth += 1;
             let r = super::reference(&p);

@@ -304,7 +304,7 @@ async fn offer(
         .await;
     }
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let p = load_tx(&mut tx, PupilScope::Progressions, id).await?;
     if !store::set_status(&mut tx, id, "requested", "offered", Some(provider_id), now).await? {
         return Err(conflict());
@@ -421,7 +421,7 @@ async fn respond(
         .await;
     };
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let p = load_tx(&mut tx, reader.scope, id).await?;
     let (to, new_provider, response) = if accept {
         ("accepted", Some(provider_id), "accepted")
@@ -532,7 +532,7 @@ async fn start(
         .map(|o| (o.objective, o.measure, o.target_date))
         .collect();
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let current = store::full_time_at(&mut tx, provider_id).await?;
     let full_time = rules::is_full_time(hours);
     let warning = due_diligence::threshold_warning(
@@ -698,7 +698,7 @@ async fn withdraw(
         }
     };
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let p = load_tx(&mut tx, reader.scope, id).await?;
     if !matches!(p.status.as_str(), "requested" | "offered" | "accepted") {
         return Err(AppError::Conflict(
@@ -799,7 +799,7 @@ async fn end(
         return again(&view, state, search, &reader, id, problem("end", errors)).await;
     };
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let p = load_tx(&mut tx, reader.scope, id).await?;
     if !store::end(&mut tx, id, end_date, destination.key(), &note, now).await? {
         return Err(conflict());

@@ -259,7 +259,7 @@ async fn save_plan(
         return render_plan(&view, &p, &csrf.0, Status::UnprocessableEntity, f, errors);
     }
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let p = load_tx(&mut tx, reader.scope, id).await?;
     editable(&p)?;
     store::save_plan(
@@ -485,7 +485,7 @@ async fn save_review(
         .await;
     }
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let p = load_tx(&mut tx, reader.scope, id).await?;
     reviewable(&p)?;
     store::insert_review(

@@ -213,7 +213,7 @@ async fn create_pupil(
         );
     }
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     let id = db::pupils::insert(
         &mut *tx,
         &db::pupils::NewPupil {
@@ -639,7 +639,7 @@ async fn create_request(
     let cal = db::calendar::load(&state.pool).await?;
     let sixth_day = c.exclusion_date.and_then(|d| rules::sixth_day(&cal, d));
     let now = db::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::write(&state.pool).await?;
     // A direct placement goes through the threshold warning as the council's start does.
     if let Some((pr, _, hours)) = &c.direct {
         let current = store::full_time_at(&mut tx, pr.row.id).await?;

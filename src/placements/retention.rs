@@ -46,7 +46,7 @@ pub async fn run(
     if apply {
         let now = db::now();
         for d in &due {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::db::write(pool).await?;
             retention::anonymise(&mut tx, d.pupil_id, now).await?;
             db::audit::record(
                 &mut *tx,
