@@ -277,6 +277,12 @@ fn placement_rows() -> Vec<Row> {
             "/attendance",
             [303, 200, 403, 403, 403, 403],
         ),
+        row(
+            "GET /attendance/summary",
+            None,
+            "/attendance/summary",
+            [303, 200, 200, 200, 403, 403],
+        ),
         with(
             PupilCheck::Subset,
             row(

@@ -555,6 +555,24 @@ async fn rates_by_provider_and_prior_attendance_on_the_placement() {
     let (s, _) = app.get("/attendance/rates?by=pupil").await;
     assert_eq!(s, Status::BadRequest);
     app.logout().await;
+    // Each pupil's rate for the provider: its own placements only.
+    app.login(PROVIDER).await;
+    let from = (today() - Duration::days(60)).to_string();
+    let (s, page) = app.get(&format!("/attendance/summary?from={from}")).await;
+    assert_eq!(s, Status::Ok);
+    let links = page.matches("#attendance\">").count() as i64;
+    let expected = app
+        .count(&format!(
+            "SELECT COUNT(DISTINCT m.placement_id) FROM attendance_marks m JOIN users u ON u.provider_id = m.provider_id \
+             WHERE u.email = 'provider@demo.test' AND m.on_date >= '{from}'"
+        ))
+        .await;
+    assert!(expected > 0);
+    assert_eq!(
+        links, expected,
+        "one row per placement with marks in the period"
+    );
+    app.logout().await;
     app.login(SCHOOL).await;
     let r = app
         .post_csrf(

@@ -164,6 +164,11 @@ async fn query_strings_and_path_ids() {
             true,
         ),
         ("/registers?date={}", Some("provider@demo.test"), true),
+        (
+            "/attendance/summary?from={}",
+            Some("provider@demo.test"),
+            true,
+        ),
         ("/registers/{}/am", Some("provider@demo.test"), true),
         ("/registers/2026-11-24/{}", Some("provider@demo.test"), true),
         ("/attendance?date={}", Some("school@demo.test"), true),

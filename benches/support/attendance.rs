@@ -37,10 +37,11 @@ async fn placements(pool: &db::Pool, n: usize) -> (Vec<(i64, i64)>, Vec<(i64, Ve
         .fetch_all(pool)
         .await
         .expect("providers");
-    let pupils: Vec<(i64, i64)> = sqlx::query_as("SELECT id, home_school_id FROM pupils ORDER BY id")
-        .fetch_all(pool)
-        .await
-        .expect("pupils");
+    let pupils: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, home_school_id FROM pupils ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .expect("pupils");
     let (test_providers, year_providers) = providers.split_at(CONCURRENT.min(providers.len() / 2));
     let now = db::now();
     let start = d(YEAR_START);
@@ -155,7 +156,9 @@ pub async fn run(pool: &db::Pool, config: &apdir::config::Config, factor: f64) -
         total += rows.len();
         let t = Instant::now();
         let mut tx = db::write(pool).await.expect("tx");
-        store::import_marks(&mut tx, &rows, at).await.expect("import");
+        store::import_marks(&mut tx, &rows, at)
+            .await
+            .expect("import");
         tx.commit().await.expect("commit");
         import_time += t.elapsed();
         let t = Instant::now();
@@ -179,7 +182,10 @@ pub async fn run(pool: &db::Pool, config: &apdir::config::Config, factor: f64) -
         tx.commit().await.expect("commit");
         raw_time += t.elapsed();
     }
-    sqlx::query("DROP TABLE raw_marks").execute(pool).await.expect("drop");
+    sqlx::query("DROP TABLE raw_marks")
+        .execute(pool)
+        .await
+        .expect("drop");
     let mut out = vec![format!(
         "Attendance: {} placements, {} school days, {total} marks imported in {:.1} s ({:.0} marks/s); \
          a raw insert of the same rows into a table with no keys took {:.1} s ({:.0} marks/s): \
@@ -210,16 +216,30 @@ pub async fn run(pool: &db::Pool, config: &apdir::config::Config, factor: f64) -
                     .map(|(i, id)| Line {
                         placement_id: Some(*id),
                         upn: None,
-                        mark: if i % 10 == 9 { Mark::Ill } else { Mark::Present },
+                        mark: if i % 10 == 9 {
+                            Mark::Ill
+                        } else {
+                            Mark::Present
+                        },
                         note: String::new(),
                     })
                     .collect();
                 let t = Instant::now();
                 let mut tx = db::write(&pool).await.expect("tx");
-                save::save(&mut tx, &config, provider, *day, Session::Am, &lines, None, "api", false)
-                    .await
-                    .expect("save")
-                    .expect("register accepted");
+                save::save(
+                    &mut tx,
+                    &config,
+                    provider,
+                    *day,
+                    Session::Am,
+                    &lines,
+                    None,
+                    "api",
+                    false,
+                )
+                .await
+                .expect("save")
+                .expect("register accepted");
                 tx.commit().await.expect("commit");
                 times.push(t.elapsed());
             }

@@ -13,7 +13,7 @@ use rocket::{get, routes, Route, State};
 use std::collections::BTreeMap;
 
 pub fn routes() -> Vec<Route> {
-    routes![rates]
+    routes![rates, summary]
 }
 
 /// Rates per group from (group, code, sessions) counts.
@@ -60,5 +60,67 @@ async fn rates(
     view.ok(
         "attendance/rates.html.j2",
         context! { rows, from => from.to_string(), to => to.to_string(), by => grouping.key() },
+    )
+}
+
+/// Each pupil's rate over a period, for the reader's placements (a provider's, a school's or
+/// all), with persistent and severe absence flagged.
+#[get("/attendance/summary?<from>&<to>")]
+async fn summary(
+    view: Page<'_>,
+    reader: crate::auth::guards::PupilReader<'_>,
+    actor: Actor,
+    state: &State<AppState>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<Reply> {
+    let today = today();
+    let term = db::calendar::load(&state.pool)
+        .await?
+        .term_of(today)
+        .map(|t| t.starts_on);
+    let (from, to) = range(
+        from,
+        to,
+        term.unwrap_or(today - chrono::Duration::days(42)),
+        today,
+    )?;
+    let counts = store::counts_by_placement(&state.pool, reader.scope, from, to).await?;
+    let mut rates: BTreeMap<i64, Rate> = BTreeMap::new();
+    for (placement, code, n) in &counts {
+        rates.entry(*placement).or_default().add_n(code, *n);
+    }
+    let placements = db::placements::list(
+        &state.pool,
+        reader.scope,
+        db::placements::Filter::All,
+        5000,
+        0,
+    )
+    .await?;
+    let rows: Vec<_> = placements
+        .into_iter()
+        .filter_map(|p| {
+            let r = rates.get(&p.id).copied()?;
+            Some(context! {
+                id => p.id, name => format!("{}, {}", p.legal_surname, p.preferred_name.clone().unwrap_or(p.legal_forename.clone())),
+                provider => p.provider_name, school => p.school_name,
+                attended => r.attended, possible => r.possible, percent => r.percent(), band => r.band(),
+            })
+        })
+        .collect();
+    db::audit::record(
+        &state.pool,
+        &actor.entry(
+            "view_list",
+            "attendance",
+            None,
+            format!("summary {from} to {to}: {} pupils", rows.len()),
+        ),
+    )
+    .await?;
+    view.ok(
+        "attendance/summary.html.j2",
+        context! { rows, from => from.to_string(), to => to.to_string(), role => reader.user.role.key() },
     )
 }
