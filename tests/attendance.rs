@@ -41,6 +41,7 @@ async fn clear_day(app: &TestApp, d: NaiveDate) {
         "DELETE FROM mark_changes WHERE on_date = $1",
         "DELETE FROM attendance_marks WHERE on_date = $1",
         "DELETE FROM registers WHERE on_date = $1",
+        "DELETE FROM attendance_counts WHERE on_date = $1",
     ] {
         sqlx::query(sql).bind(d).execute(&app.pool).await.unwrap();
     }
@@ -78,6 +79,43 @@ async fn due_am(app: &TestApp, d: NaiveDate) -> Vec<(i64, String, i64)> {
         })
         .map(|r| (r.0, r.1, r.2))
         .collect()
+}
+
+/// The per-provider daily counts agree with the marks, worked out again here.
+async fn counts_agree(app: &TestApp) {
+    type Count = (i64, NaiveDate, i64, i64, i64);
+    let kept: Vec<Count> = sqlx::query_as(
+        "SELECT provider_id, on_date, tier, attended, possible FROM attendance_counts ORDER BY 1, 2, 3",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let marks: Vec<(i64, NaiveDate, i64, String)> = sqlx::query_as(
+        "SELECT m.provider_id, m.on_date, pl.tier, m.code FROM attendance_marks m JOIN placements pl ON pl.id = m.placement_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut by: std::collections::BTreeMap<(i64, NaiveDate, i64), (i64, i64)> = Default::default();
+    for (p, d, t, code) in marks {
+        let e = by.entry((p, d, t)).or_default();
+        if !code.starts_with('Y') {
+            e.1 += 1;
+            if code == "/" || code == "L" {
+                e.0 += 1;
+            }
+        }
+    }
+    let recounted: Vec<Count> = by
+        .into_iter()
+        .map(|((p, d, t), (a, n))| (p, d, t, a, n))
+        .collect();
+    assert_eq!(
+        kept.len(),
+        recounted.len(),
+        "one count row per provider, day and tier"
+    );
+    assert!(kept == recounted, "the daily counts match the marks");
 }
 
 async fn code_of(app: &TestApp, placement: i64, d: NaiveDate) -> Option<String> {
@@ -232,6 +270,7 @@ async fn the_provider_takes_a_register_and_the_school_sees_it_at_once() {
         Status::Forbidden,
         "schools do not change a provider's register"
     );
+    counts_agree(&app).await;
 }
 
 #[rocket::async_test]
@@ -330,6 +369,7 @@ async fn absences_are_raised_with_the_school_and_locked_registers_need_approval(
         )
         .await;
     assert_eq!(r.status(), Status::Conflict, "decided once");
+    counts_agree(&app).await;
 }
 
 #[rocket::async_test]
@@ -537,6 +577,7 @@ async fn the_api_takes_whole_registers_idempotently_with_organisation_tokens() {
     assert_eq!(r.status(), Status::SeeOther);
     let (s, _) = submit(&app, &provider_token, &good).await;
     assert_eq!(s, Status::Unauthorized);
+    counts_agree(&app).await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM api_tokens WHERE token_hash LIKE 'apdir_%'")
             .await,

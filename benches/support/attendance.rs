@@ -146,6 +146,7 @@ pub async fn run(pool: &db::Pool, config: &apdir::config::Config, factor: f64) -
                 };
                 rows.push(store::ImportMark {
                     placement_id: *placement,
+                    tier: 2,
                     on_date: *day,
                     session: s,
                     provider_id: *provider,
@@ -282,7 +283,7 @@ pub async fn run(pool: &db::Pool, config: &apdir::config::Config, factor: f64) -
     let mut times = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        store::counts(pool, store::Grouping::Locality, d(YEAR_START), d(YEAR_END))
+        store::rates(pool, store::Grouping::Locality, d(YEAR_START), d(YEAR_END))
             .await
             .expect("by locality");
         times.push(t.elapsed());

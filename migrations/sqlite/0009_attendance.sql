@@ -79,3 +79,15 @@ CREATE TABLE register_reminders (
     sent_at      TEXT NOT NULL,
     PRIMARY KEY (provider_id, on_date, session, stage)
 );
+
+-- Sessions attended and possible per provider, day and tier, kept in the same transaction as
+-- every change to marks, so city-wide rates read thousands of rows rather than millions.
+CREATE TABLE attendance_counts (
+    provider_id  INTEGER NOT NULL REFERENCES providers(id),
+    on_date      TEXT NOT NULL,
+    tier         INTEGER NOT NULL,
+    attended     INTEGER NOT NULL,
+    possible     INTEGER NOT NULL,
+    PRIMARY KEY (provider_id, on_date, tier)
+);
+CREATE INDEX attendance_counts_date ON attendance_counts(on_date);

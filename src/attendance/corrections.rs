@@ -104,6 +104,7 @@ async fn correct(
             now,
         )
         .await?;
+        store::recount(&mut tx, provider_id, on).await?;
     } else {
         let body = format!(
             "{} asks to change a mark on its register for {} ({}) from {old} to {}: {reason}",
@@ -216,6 +217,7 @@ async fn decide(
             now,
         )
         .await?;
+        store::recount(&mut tx, provider_id, c.on_date).await?;
     }
     let body = format!(
         "The council {} the correction to {} on {} ({} to {}).",

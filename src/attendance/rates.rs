@@ -16,17 +16,6 @@ pub fn routes() -> Vec<Route> {
     routes![rates, summary]
 }
 
-/// Rates per group from (group, code, sessions) counts.
-pub fn fold(counts: &[store::CodeCount]) -> BTreeMap<String, Rate> {
-    let mut out: BTreeMap<String, Rate> = BTreeMap::new();
-    for c in counts {
-        out.entry(c.group_name.clone())
-            .or_default()
-            .add_n(&c.code, c.sessions);
-    }
-    out
-}
-
 #[get("/attendance/rates?<from>&<to>&<by>")]
 async fn rates(
     view: Page<'_>,
@@ -42,10 +31,13 @@ async fn rates(
     let (from, to) = range(from, to, year.0, today)?;
     let grouping = store::Grouping::parse(by)
         .ok_or_else(|| AppError::BadRequest("Group by provider, tier, locality or city".into()))?;
-    let counts = store::counts(&state.pool, grouping, from, to).await?;
-    let rows: Vec<_> = fold(&counts)
+    let rows: Vec<_> = store::rates(&state.pool, grouping, from, to)
+        .await?
         .into_iter()
-        .map(|(name, r)| context! { name, attended => r.attended, possible => r.possible, percent => r.percent(), band => r.band() })
+        .map(|(name, attended, possible)| {
+            let r = Rate { attended, possible };
+            context! { name, attended, possible, percent => r.percent(), band => r.band() }
+        })
         .collect();
     db::audit::record(
         &state.pool,

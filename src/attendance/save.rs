@@ -203,6 +203,7 @@ pub async fn save(
             }
         }
     }
+    store::recount(tx, provider_id, on).await?;
     Ok(Ok(saved))
 }
 

@@ -395,38 +395,70 @@ impl Grouping {
     fn sql(self) -> &'static str {
         match self {
             Grouping::Provider => "pr.name",
-            Grouping::Tier => "CAST(pl.tier AS TEXT)",
+            Grouping::Tier => "CAST(c.tier AS TEXT)",
             Grouping::Locality => "COALESCE(l.name, 'No locality')",
             Grouping::City => "'The city'",
         }
     }
 }
 
-#[derive(Debug, Clone, FromRow)]
-pub struct CodeCount {
-    pub group_name: String,
-    pub code: String,
-    pub sessions: i64,
-}
-
-/// Session counts per group and code, for every mark between the dates (aggregates only).
-pub async fn counts(
+/// Sessions attended and possible per group between two dates, from the per-provider daily
+/// counts (aggregates only).
+pub async fn rates(
     pool: &Pool,
     grouping: Grouping,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<CodeCount>, sqlx::Error> {
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     let g = grouping.sql();
     sqlx::query_as(&format!(
-        "SELECT {g} AS group_name, m.code, COUNT(*) AS sessions FROM attendance_marks m \
-         JOIN placements pl ON pl.id = m.placement_id JOIN providers pr ON pr.id = m.provider_id \
+        "SELECT {g} AS group_name, CAST(SUM(c.attended) AS BIGINT), CAST(SUM(c.possible) AS BIGINT) \
+         FROM attendance_counts c JOIN providers pr ON pr.id = c.provider_id \
          LEFT JOIN localities l ON l.id = pr.locality_id \
-         WHERE m.on_date >= $1 AND m.on_date <= $2 GROUP BY {g}, m.code ORDER BY 1"
+         WHERE c.on_date >= $1 AND c.on_date <= $2 GROUP BY {g} ORDER BY 1"
     ))
     .bind(from)
     .bind(to)
     .fetch_all(pool)
     .await
+}
+
+const ATTENDED: &str = "CAST(SUM(CASE WHEN m.code IN ('/', 'L') THEN 1 ELSE 0 END) AS BIGINT)";
+const POSSIBLE: &str = "CAST(SUM(CASE WHEN m.code IN ('Y1', 'Y2') THEN 0 ELSE 1 END) AS BIGINT)";
+
+/// Recounts one provider's day from its marks (after a register or a correction).
+pub async fn recount(tx: &mut Tx<'_>, provider_id: i64, on: NaiveDate) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM attendance_counts WHERE provider_id = $1 AND on_date = $2")
+        .bind(provider_id)
+        .bind(on)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO attendance_counts (provider_id, on_date, tier, attended, possible) \
+         SELECT m.provider_id, m.on_date, pl.tier, {ATTENDED}, {POSSIBLE} FROM attendance_marks m \
+         JOIN placements pl ON pl.id = m.placement_id WHERE m.provider_id = $1 AND m.on_date = $2 \
+         GROUP BY m.provider_id, m.on_date, pl.tier"
+    ))
+    .bind(provider_id)
+    .bind(on)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Rebuilds every count from the marks (after loading data outside the register path).
+pub async fn recount_all(tx: &mut Tx<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM attendance_counts")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO attendance_counts (provider_id, on_date, tier, attended, possible) \
+         SELECT m.provider_id, m.on_date, pl.tier, {ATTENDED}, {POSSIBLE} FROM attendance_marks m \
+         JOIN placements pl ON pl.id = m.placement_id GROUP BY m.provider_id, m.on_date, pl.tier"
+    ))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Providers with placements due on a session's register that have not taken it.
@@ -539,6 +571,8 @@ pub async fn set_prior(
 #[derive(Debug, Clone)]
 pub struct ImportMark {
     pub placement_id: i64,
+    /// The placement's tier (for the daily counts).
+    pub tier: i64,
     pub on_date: NaiveDate,
     pub session: &'static str,
     pub provider_id: i64,
@@ -549,7 +583,8 @@ pub struct ImportMark {
 pub const IMPORT_BATCH: usize = 400;
 
 /// Inserts historical marks in multi-row statements, with their registers (taken, via
-/// `import`), in the caller's transaction. A mark already held is left as it is.
+/// `import`) and daily counts, in the caller's transaction. Marks must be new: a mark already
+/// held fails the import (and the caller's transaction) rather than being counted twice.
 pub async fn import_marks(
     tx: &mut Tx<'_>,
     rows: &[ImportMark],
@@ -570,8 +605,37 @@ pub async fn import_marks(
                 .push_bind(None::<i64>)
                 .push_bind(at);
         });
-        q.push(" ON CONFLICT DO NOTHING");
         inserted += q.build().execute(&mut **tx).await?.rows_affected();
+        let mut counts: std::collections::BTreeMap<(i64, NaiveDate, i64), (i64, i64)> =
+            std::collections::BTreeMap::new();
+        for m in chunk {
+            let c = counts
+                .entry((m.provider_id, m.on_date, m.tier))
+                .or_default();
+            if crate::domain::attendance::code_possible(m.code) {
+                c.1 += 1;
+                if crate::domain::attendance::code_attended(m.code) {
+                    c.0 += 1;
+                }
+            }
+        }
+        let counts: Vec<_> = counts.into_iter().collect();
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO attendance_counts (provider_id, on_date, tier, attended, possible) ",
+        );
+        q.push_values(&counts, |mut b, ((p, d, t), (a, n))| {
+            b.push_bind(*p)
+                .push_bind(*d)
+                .push_bind(*t)
+                .push_bind(*a)
+                .push_bind(*n);
+        });
+        q.push(
+            " ON CONFLICT (provider_id, on_date, tier) DO UPDATE SET \
+             attended = attendance_counts.attended + excluded.attended, \
+             possible = attendance_counts.possible + excluded.possible",
+        );
+        q.build().execute(&mut **tx).await?;
         // The registers these marks belong to (one per provider, day and session).
         let mut regs: Vec<(i64, NaiveDate, &str)> = chunk
             .iter()

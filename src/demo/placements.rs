@@ -463,6 +463,8 @@ pub async fn seed(
         }
         made += 1;
     }
+    // The register history above was written mark by mark: count it once.
+    crate::db::attendance::recount_all(tx).await?;
     Ok(made)
 }
 
