@@ -88,6 +88,6 @@ CREATE TABLE attendance_counts (
     tier         BIGINT NOT NULL,
     attended     BIGINT NOT NULL,
     possible     BIGINT NOT NULL,
-    PRIMARY KEY (provider_id, on_date, tier)
+    -- Day first: a period's rates are one range of the key, with the counts in it.
+    PRIMARY KEY (on_date, provider_id, tier)
 );
-CREATE INDEX attendance_counts_date ON attendance_counts(on_date);

@@ -88,6 +88,6 @@ CREATE TABLE attendance_counts (
     tier         INTEGER NOT NULL,
     attended     INTEGER NOT NULL,
     possible     INTEGER NOT NULL,
-    PRIMARY KEY (provider_id, on_date, tier)
-);
-CREATE INDEX attendance_counts_date ON attendance_counts(on_date);
+    -- Day first: a period's rates are one range of the key, with the counts in it.
+    PRIMARY KEY (on_date, provider_id, tier)
+) WITHOUT ROWID;
