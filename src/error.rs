@@ -39,6 +39,7 @@ impl AppError {
             AppError::Unprocessable(_) => Status::UnprocessableEntity,
             AppError::TooManyRequests(_) => Status::TooManyRequests,
             AppError::Db(sqlx::Error::PoolTimedOut) => Status::ServiceUnavailable,
+            AppError::Db(e) if busy(e) => Status::ServiceUnavailable,
             AppError::Db(_) | AppError::Internal(_) => Status::InternalServerError,
         }
     }
@@ -49,6 +50,7 @@ impl AppError {
             AppError::Db(sqlx::Error::PoolTimedOut) => {
                 "The service is busy. Try again in a minute.".into()
             }
+            AppError::Db(e) if busy(e) => "The service is busy. Try again in a minute.".into(),
             AppError::Db(_) | AppError::Internal(_) => {
                 "Sorry, there is a problem with the service. Try again later.".into()
             }
@@ -72,3 +74,9 @@ impl<'r> Responder<'r, 'static> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// SQLite's "database is locked" after the busy timeout: a queue of writers, not a fault, so
+/// the caller is told to try again (503) rather than shown an error (500).
+fn busy(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("5"))
+}
