@@ -39,25 +39,7 @@ pub(crate) fn parse_session(s: &str) -> AppResult<Session> {
     Session::parse(s).map_err(|e| AppError::BadRequest(e.0))
 }
 
-/// A date range from a query: both ends inclusive, at most about two school years apart.
-pub(crate) fn range(
-    from: Option<&str>,
-    to: Option<&str>,
-    default_from: NaiveDate,
-    default_to: NaiveDate,
-) -> AppResult<(NaiveDate, NaiveDate)> {
-    let pick = |s: Option<&str>, d: NaiveDate| match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(d),
-        Some(v) => parse_date(v),
-    };
-    let (from, to) = (pick(from, default_from)?, pick(to, default_to)?);
-    if to < from || (to - from).num_days() > 800 {
-        return Err(AppError::BadRequest(
-            "The 'to' date must be on or after the 'from' date, and at most two years later".into(),
-        ));
-    }
-    Ok((from, to))
-}
+pub(crate) use crate::web::date_range as range;
 
 /// Whether changes to a register from this day need approval.
 pub(crate) fn locked(config: &crate::config::Config, on: NaiveDate, today: NaiveDate) -> bool {

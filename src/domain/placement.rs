@@ -138,6 +138,27 @@ pub const REVIEW_SOON_SCHOOL_DAYS: i64 = 5;
 /// The end of the maximum period is flagged this many days ahead.
 pub const ENDING_SOON_DAYS: i64 = 14;
 
+/// A new plan's maximum period: six weeks for step out, a term otherwise.
+pub fn default_max_weeks(place_type: &str) -> i64 {
+    if place_type == "step_out" {
+        STEP_OUT_MAX_WEEKS
+    } else {
+        12
+    }
+}
+
+/// A new plan's next step: tier 3 aims at a new school, tiers 1 and 2 at the home school.
+pub fn default_next_step(tier: i64) -> NextStep {
+    if tier == 3 {
+        NextStep::NewSchool
+    } else {
+        NextStep::HomeSchool
+    }
+}
+
+/// What a part-time plan made at the start says until the plan is written.
+pub const PART_TIME_TO_BE_SET: &str = "To be set in the intervention plan";
+
 /// The sixth school day after an exclusion: full-time education must begin no later.
 pub fn sixth_day(calendar: &Calendar, exclusion_date: NaiveDate) -> Option<NaiveDate> {
     calendar.school_days_after(exclusion_date, 6)

@@ -7,7 +7,7 @@ use crate::auth::guards::{Actor, Progressions, PupilReader};
 use crate::db::placements::{self as store, PlacementRow};
 use crate::db::{self, pupils::PupilScope};
 use crate::directory::index::Search;
-use crate::domain::due_diligence::{self, long_date, DdStatus, FullTimeCount};
+use crate::domain::due_diligence::{self, long_date, DdStatus};
 use crate::domain::placement::{self as rules, Decision, Destination, NextStep, SESSION_NAMES};
 use crate::domain::{text, NoticeKind, Role};
 use crate::error::{AppError, AppResult};
@@ -533,22 +533,7 @@ async fn start(
         .collect();
     let now = db::now();
     let mut tx = crate::db::write(&state.pool).await?;
-    let current = store::full_time_at(&mut tx, provider_id).await?;
-    let full_time = rules::is_full_time(hours);
-    let warning = due_diligence::threshold_warning(
-        &pr.row.name,
-        &pr.row.registration,
-        FullTimeCount {
-            pupils: current.pupils as u32,
-            with_ehc_plan: current.with_ehc_plan as u32,
-            looked_after: current.looked_after as u32,
-        },
-        FullTimeCount {
-            pupils: full_time as u32,
-            with_ehc_plan: (full_time && p.sen_status == "ehc_plan") as u32,
-            looked_after: (full_time && p.looked_after) as u32,
-        },
-    );
+    let warning = super::threshold(&mut tx, &pr.row, &p.sen_status, p.looked_after, hours).await?;
     if let (Some(w), false) = (&warning, f.confirm_threshold) {
         drop(tx);
         return again(
@@ -566,61 +551,14 @@ async fn start(
     if !store::start(&mut tx, id, start, None, now).await? {
         return Err(conflict());
     }
-    let default_weeks = if p.place_type == "step_out" {
-        rules::STEP_OUT_MAX_WEEKS
-    } else {
-        12
-    };
-    let pattern_default =
-        rules::Pattern::from_sessions(&(0..p.sessions_per_week as usize).collect::<Vec<_>>())
-            .map(|x| x.stored())
-            .unwrap_or_else(|_| "1111111111".into());
-    let (next_step, pattern, reason, weeks, dual) = match &existing {
-        Some(pl) => (
-            pl.next_step.clone(),
-            pl.pattern.clone(),
-            pl.part_time_reason.clone(),
-            pl.max_weeks,
-            pl.dual_registered,
-        ),
-        None => (
-            if p.tier == 3 {
-                "new_school"
-            } else {
-                "home_school"
-            }
-            .to_string(),
-            pattern_default,
-            String::new(),
-            default_weeks,
-            false,
-        ),
-    };
-    let reason = if !full_time && reason.is_empty() {
-        "To be set in the intervention plan".to_string()
-    } else {
-        reason
-    };
-    store::save_plan(
+    super::plan_at_start(
         &mut tx,
-        id,
-        &store::NewPlan {
-            next_step: &next_step,
-            pattern: &pattern,
-            hours_per_week: hours,
-            part_time_reason: &reason,
-            max_weeks: weeks,
-            dual_registered: dual,
-            objectives: &objectives,
-        },
+        &p,
+        start,
+        hours,
+        existing,
+        &objectives,
         actor.user_id,
-        now,
-    )
-    .await?;
-    store::set_planned_end(
-        &mut tx,
-        id,
-        Some(start + chrono::Duration::weeks(weeks)),
         now,
     )
     .await?;

@@ -125,6 +125,90 @@ pub(crate) async fn record(
     Ok(())
 }
 
+/// The registration-threshold warning for placing this pupil with this provider at these
+/// hours, counted inside the caller's transaction (so the count and the start agree).
+pub(crate) async fn threshold(
+    tx: &mut db::Tx<'_>,
+    provider: &db::providers::ProviderRow,
+    sen_status: &str,
+    looked_after: bool,
+    hours: f64,
+) -> AppResult<Option<String>> {
+    use crate::domain::due_diligence::{threshold_warning, FullTimeCount};
+    let current = store::full_time_at(tx, provider.id).await?;
+    let full_time = rules::is_full_time(hours);
+    Ok(threshold_warning(
+        &provider.name,
+        &provider.registration,
+        FullTimeCount {
+            pupils: current.pupils as u32,
+            with_ehc_plan: current.with_ehc_plan as u32,
+            looked_after: current.looked_after as u32,
+        },
+        FullTimeCount {
+            pupils: full_time as u32,
+            with_ehc_plan: (full_time && sen_status == "ehc_plan") as u32,
+            looked_after: (full_time && looked_after) as u32,
+        },
+    ))
+}
+
+/// Fixes the plan as a placement starts: the hours given now, the rest from the plan already
+/// written or, with none, the defaults; and the end of the maximum period from the start.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn plan_at_start(
+    tx: &mut db::Tx<'_>,
+    p: &PlacementRow,
+    start: NaiveDate,
+    hours: f64,
+    existing: Option<store::PlanRow>,
+    objectives: &[(String, String, NaiveDate)],
+    by: Option<i64>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let (next_step, pattern, reason, weeks, dual) = match existing {
+        Some(pl) => (
+            pl.next_step,
+            pl.pattern,
+            pl.part_time_reason,
+            pl.max_weeks,
+            pl.dual_registered,
+        ),
+        None => (
+            rules::default_next_step(p.tier).key().to_string(),
+            rules::Pattern::from_sessions(&(0..p.sessions_per_week as usize).collect::<Vec<_>>())
+                .map_err(|e| AppError::Internal(e.0))?
+                .stored(),
+            String::new(),
+            rules::default_max_weeks(&p.place_type),
+            false,
+        ),
+    };
+    let reason = if !rules::is_full_time(hours) && reason.is_empty() {
+        rules::PART_TIME_TO_BE_SET.to_string()
+    } else {
+        reason
+    };
+    store::save_plan(
+        tx,
+        p.id,
+        &store::NewPlan {
+            next_step: &next_step,
+            pattern: &pattern,
+            hours_per_week: hours,
+            part_time_reason: &reason,
+            max_weeks: weeks,
+            dual_registered: dual,
+            objectives,
+        },
+        by,
+        at,
+    )
+    .await?;
+    store::set_planned_end(tx, p.id, Some(start + chrono::Duration::weeks(weeks)), at).await?;
+    Ok(())
+}
+
 /// What the pages show about where a placement stands today.
 #[derive(Debug, Clone, Serialize)]
 pub struct Standing {

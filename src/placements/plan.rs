@@ -130,19 +130,9 @@ async fn edit_plan(
                 .collect(),
         },
         None => PlanForm {
-            next_step: if p.tier == 3 {
-                "new_school"
-            } else {
-                "home_school"
-            }
-            .into(),
+            next_step: rules::default_next_step(p.tier).key().into(),
             session: (0..p.sessions_per_week as usize).collect(),
-            max_weeks: if p.place_type == "step_out" {
-                "6"
-            } else {
-                "12"
-            }
-            .into(),
+            max_weeks: rules::default_max_weeks(&p.place_type).to_string(),
             ..Default::default()
         },
     };

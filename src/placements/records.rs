@@ -159,21 +159,7 @@ async fn census(
     to: Option<&str>,
 ) -> AppResult<Download> {
     let today = super::today();
-    let parse = |s: Option<&str>, default: NaiveDate, what: &str| -> AppResult<NaiveDate> {
-        match s.map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(default),
-            Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-                AppError::BadRequest(format!("The {what} date must look like 2026-09-01"))
-            }),
-        }
-    };
-    let from = parse(from, academic_year(today).0, "from")?;
-    let to = parse(to, today, "to")?;
-    if to < from || (to - from).num_days() > 800 {
-        return Err(AppError::BadRequest(
-            "The 'to' date must be on or after the 'from' date, and at most two years later".into(),
-        ));
-    }
+    let (from, to) = crate::web::date_range(from, to, academic_year(today).0, today)?;
     let rows = store::census(&state.pool, staff.school_id, from, to).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [

@@ -7,7 +7,7 @@ use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::guards::{Actor, PupilReader, SchoolStaff};
 use crate::db::placements::{self as store, NewPlacement};
 use crate::db::{self, pupils::PupilScope};
-use crate::domain::due_diligence::{self, long_date, DdStatus, FullTimeCount};
+use crate::domain::due_diligence::{self, long_date, DdStatus};
 use crate::domain::placement::{self as rules, Commissioner, Reason, SenStatus};
 use crate::domain::{text, NoticeKind, PlaceType, Tier, Upn, Urn};
 use crate::error::{AppError, AppResult};
@@ -642,22 +642,14 @@ async fn create_request(
     let mut tx = crate::db::write(&state.pool).await?;
     // A direct placement goes through the threshold warning as the council's start does.
     if let Some((pr, _, hours)) = &c.direct {
-        let current = store::full_time_at(&mut tx, pr.row.id).await?;
-        let ft = rules::is_full_time(*hours);
-        let warning = due_diligence::threshold_warning(
-            &pr.row.name,
-            &pr.row.registration,
-            FullTimeCount {
-                pupils: current.pupils as u32,
-                with_ehc_plan: current.with_ehc_plan as u32,
-                looked_after: current.looked_after as u32,
-            },
-            FullTimeCount {
-                pupils: ft as u32,
-                with_ehc_plan: (ft && c.pupil.sen_status == "ehc_plan") as u32,
-                looked_after: (ft && c.pupil.looked_after) as u32,
-            },
-        );
+        let warning = super::threshold(
+            &mut tx,
+            &pr.row,
+            &c.pupil.sen_status,
+            c.pupil.looked_after,
+            *hours,
+        )
+        .await?;
         if warning.is_some() && !f.confirm_threshold {
             drop(tx);
             return render_request(
@@ -716,38 +708,7 @@ async fn create_request(
     .await?;
     let p = super::load_tx(&mut tx, PupilScope::School(staff.school_id), id).await?;
     if let Some((pr, start, hours)) = direct {
-        let weeks = if c.place_type == PlaceType::StepOut {
-            rules::STEP_OUT_MAX_WEEKS
-        } else {
-            12
-        };
-        let pattern = rules::Pattern::from_sessions(&(0..c.sessions as usize).collect::<Vec<_>>())
-            .map_err(|e| AppError::Internal(e.0))?;
-        store::save_plan(
-            &mut tx,
-            id,
-            &store::NewPlan {
-                next_step: if c.tier == Tier::Three {
-                    "new_school"
-                } else {
-                    "home_school"
-                },
-                pattern: &pattern.stored(),
-                hours_per_week: *hours,
-                part_time_reason: if rules::is_full_time(*hours) {
-                    ""
-                } else {
-                    "To be set in the intervention plan"
-                },
-                max_weeks: weeks,
-                dual_registered: false,
-                objectives: &[],
-            },
-            actor.user_id,
-            now,
-        )
-        .await?;
-        store::set_planned_end(&mut tx, id, Some(*start + Duration::weeks(weeks)), now).await?;
+        super::plan_at_start(&mut tx, &p, *start, *hours, None, &[], actor.user_id, now).await?;
         let note = format!(
             "Arranged by the school with {}, starting {}.",
             pr.row.name,

@@ -40,6 +40,34 @@ pub fn form_date(s: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
+/// A `from`/`to` range from a query: each end defaults when absent or empty, both inclusive,
+/// `to` not before `from` and at most about two school years later.
+pub fn date_range(
+    from: Option<&str>,
+    to: Option<&str>,
+    default_from: chrono::NaiveDate,
+    default_to: chrono::NaiveDate,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), crate::error::AppError> {
+    use crate::error::AppError;
+    let pick =
+        |s: Option<&str>, default, what: &str| match s.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(default),
+            Some(v) => form_date(v).ok_or_else(|| {
+                AppError::BadRequest(format!("The '{what}' date must look like 2026-09-01"))
+            }),
+        };
+    let (from, to) = (
+        pick(from, default_from, "from")?,
+        pick(to, default_to, "to")?,
+    );
+    if to < from || (to - from).num_days() > 800 {
+        return Err(AppError::BadRequest(
+            "The 'to' date must be on or after the 'from' date, and at most two years later".into(),
+        ));
+    }
+    Ok((from, to))
+}
+
 /// The id given to each request, shown on error pages and in logs.
 #[derive(Clone)]
 pub struct RequestId(pub String);
