@@ -74,6 +74,10 @@ enum ImportCommand {
         #[arg(long)]
         skip_invalid: bool,
     },
+    /// Load historical attendance marks from a CSV file with columns
+    /// placement,date,session,code. Checks the whole file first; writes nothing if any row is
+    /// bad.
+    Marks { file: PathBuf },
 }
 
 fn main() -> std::process::ExitCode {
@@ -177,6 +181,28 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
             );
             if !report.written {
+                bail!("the file has {} problems", report.problems.len());
+            }
+        }
+        Command::Import(ImportCommand::Marks { file }) => {
+            let data =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let pool = connect(&config).await?;
+            let report = apdir::attendance::import::import_marks(&pool, &data).await?;
+            for p in &report.problems {
+                println!("line {}, column {}: {}", p.line, p.column, p.message);
+            }
+            println!(
+                "{} rows read, {} with problems. {}",
+                report.rows,
+                report.problems.len(),
+                if report.problems.is_empty() {
+                    format!("Written: {} marks.", report.written)
+                } else {
+                    "Nothing was written: correct the file and import it again.".into()
+                }
+            );
+            if !report.problems.is_empty() {
                 bail!("the file has {} problems", report.problems.len());
             }
         }

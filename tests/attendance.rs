@@ -45,6 +45,10 @@ async fn clear_day(app: &TestApp, d: NaiveDate) {
     ] {
         sqlx::query(sql).bind(d).execute(&app.pool).await.unwrap();
     }
+    // The monthly totals follow the daily counts.
+    let mut tx = apdir::db::write(&app.pool).await.unwrap();
+    apdir::db::attendance::recount_all(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// id, UPN, school, pattern, start, end, status.
@@ -116,6 +120,64 @@ async fn counts_agree(app: &TestApp) {
         "one count row per provider, day and tier"
     );
     assert!(kept == recounted, "the daily counts match the marks");
+
+    // The monthly totals are the daily counts summed by month (rows of nothing aside).
+    let mut by_month: std::collections::BTreeMap<(NaiveDate, i64, i64), (i64, i64)> =
+        Default::default();
+    for (p, d, t, a, n) in &kept {
+        let e = by_month
+            .entry((d.with_day(1).unwrap(), *p, *t))
+            .or_default();
+        e.0 += a;
+        e.1 += n;
+    }
+    by_month.retain(|_, v| *v != (0, 0));
+    let monthly: Vec<(NaiveDate, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT month, provider_id, tier, attended, possible FROM attendance_counts_monthly \
+         WHERE attended <> 0 OR possible <> 0 ORDER BY 1, 2, 3",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let summed: Vec<_> = by_month
+        .into_iter()
+        .map(|((m, p, t), (a, n))| (m, p, t, a, n))
+        .collect();
+    assert!(
+        monthly == summed,
+        "the monthly totals match the daily counts"
+    );
+
+    // Rates over periods that start and end mid-month, on a month's edge, or inside one month
+    // agree with the daily counts summed directly.
+    let first = kept.iter().map(|k| k.1).min();
+    let last = kept.iter().map(|k| k.1).max();
+    if let (Some(first), Some(last)) = (first, last) {
+        let mid = first + (last - first) / 2;
+        for (from, to) in [
+            (first, last),
+            (first, mid),
+            (mid, last),
+            (first.with_day(1).unwrap(), last),
+            (mid, mid + Duration::days(3)),
+        ] {
+            let direct = kept
+                .iter()
+                .filter(|k| k.1 >= from && k.1 <= to)
+                .fold((0, 0), |acc, k| (acc.0 + k.3, acc.1 + k.4));
+            let rated = apdir::db::attendance::rates(
+                &app.pool,
+                apdir::db::attendance::Grouping::City,
+                from,
+                to,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .fold((0, 0), |acc, r| (acc.0 + r.1, acc.1 + r.2));
+            assert_eq!(rated, direct, "city rate for {from}..{to}");
+        }
+    }
 }
 
 async fn code_of(app: &TestApp, placement: i64, d: NaiveDate) -> Option<String> {
@@ -635,4 +697,135 @@ async fn rates_by_provider_and_prior_attendance_on_the_placement() {
         "prior attendance shown"
     );
     assert!(page.contains("During the placement"));
+}
+
+/// A past school day at least `back` days ago (the test term covers it; see `clear_day`).
+fn past_weekday(back: i64) -> NaiveDate {
+    weekday_on_or_before(today() - Duration::days(back))
+}
+
+#[rocket::async_test]
+async fn historical_marks_import_whole_files_only_and_keep_registers_and_counts() {
+    use apdir::attendance::import::import_marks;
+    let app = TestApp::with_demo().await;
+    let (d1, d2) = (past_weekday(7), past_weekday(8));
+    let d2 = if d2 == d1 {
+        weekday_on_or_before(d1 - Duration::days(1))
+    } else {
+        d2
+    };
+    clear_day(&app, d1).await;
+    clear_day(&app, d2).await;
+    let (placement, provider): (i64, i64) = sqlx::query_as(
+        "SELECT id, provider_id FROM placements WHERE status = 'active' AND start_date <= $1 ORDER BY id LIMIT 1",
+    )
+    .bind(d2)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let marks_before = app.count("SELECT COUNT(*) FROM attendance_marks").await;
+
+    // A good file: written with its registers (taken via import) and counts, and audited.
+    let good = format!(
+        "placement,date,session,code\n{placement},{d1},am,/\n{placement},{d1},PM,N\n{placement},{d2},am,I\n"
+    );
+    let report = import_marks(&app.pool, good.as_bytes()).await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!((report.rows, report.written), (3, 3));
+    assert_eq!(code_of(&app, placement, d1).await.as_deref(), Some("/"));
+    assert_eq!(code_of(&app, placement, d2).await.as_deref(), Some("I"));
+    let regs: Vec<(NaiveDate, String, String)> = sqlx::query_as(
+        "SELECT on_date, session, via FROM registers WHERE provider_id = $1 AND on_date IN ($2, $3) ORDER BY 1, 2",
+    )
+    .bind(provider)
+    .bind(d1)
+    .bind(d2)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut expected = vec![
+        (d1, "am".to_string(), "import".to_string()),
+        (d1, "pm".into(), "import".into()),
+        (d2, "am".into(), "import".into()),
+    ];
+    expected.sort();
+    assert_eq!(regs, expected);
+    counts_agree(&app).await;
+    assert_eq!(app.audit_count("attendance.import").await, 1);
+
+    // The same file again: every row is already held, so it is a correction, not an import.
+    let again = import_marks(&app.pool, good.as_bytes()).await.unwrap();
+    assert_eq!(again.written, 0);
+    assert_eq!(again.problems.len(), 3, "{:?}", again.problems);
+    assert!(again.problems[0].message.contains("correction"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM attendance_marks").await,
+        marks_before + 3
+    );
+
+    // Bad rows are each reported with their line, and the good row among them is not written.
+    let saturday = {
+        let mut d = d1;
+        while d.weekday() != Weekday::Sat {
+            d -= Duration::days(1);
+        }
+        d
+    };
+    let (late_placement, late_start): (i64, NaiveDate) = sqlx::query_as(
+        "SELECT id, start_date FROM placements WHERE status IN ('active', 'ended') AND start_date IS NOT NULL ORDER BY start_date DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let before_start = weekday_on_or_before(late_start - Duration::days(1));
+    let tomorrow = today() + Duration::days(1);
+    let bad = format!(
+        "placement,date,session,code\n\
+         abc,{d1},am,/\n\
+         999999,{d1},am,/\n\
+         {placement},{tomorrow},am,/\n\
+         {placement},{saturday},am,/\n\
+         {placement},{d1},evening,/\n\
+         {placement},{d1},am,Z\n\
+         {late_placement},{before_start},am,/\n\
+         {placement},2026-13-01,am,/\n\
+         {placement},{d2},pm,/\n\
+         {placement},{d2},pm,L\n"
+    );
+    let report = import_marks(&app.pool, bad.as_bytes()).await.unwrap();
+    assert_eq!(report.written, 0);
+    let found: Vec<(usize, &str)> = report
+        .problems
+        .iter()
+        .map(|p| (p.line, p.column.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (2, "placement"),
+            (3, "placement"),
+            (4, "date"),
+            (5, "date"),
+            (6, "session"),
+            (7, "code"),
+            (8, "date"),
+            (9, "date"),
+            (11, "-"),
+        ],
+        "{:?}",
+        report.problems
+    );
+    assert!(report.problems[8].message.contains("line 10"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM attendance_marks").await,
+        marks_before + 3,
+        "nothing from a file with problems is written"
+    );
+    counts_agree(&app).await;
+
+    // A file without the columns is refused as a whole.
+    let err = import_marks(&app.pool, b"pupil,day\n1,2\n")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("placement"), "{err}");
 }

@@ -194,6 +194,60 @@ fn the_cli_reports_problems_and_exits_non_zero() {
     let _ = db;
 }
 
+#[test]
+fn the_cli_imports_marks_only_from_a_good_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (url, db) = rt.block_on(common::fresh_database_url(dir.path()));
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_apdir"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--database-url")
+            .arg(&url)
+            .args(args)
+            .env("APDIR_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["demo"]).status.success());
+    let path = dir.path().join("marks.csv");
+    std::fs::write(
+        &path,
+        "placement,date,session,code
+999999,2025-10-01,am,/
+",
+    )
+    .unwrap();
+    let out = run(&["import", "marks", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("line 2, column placement: placement 999999 does not exist")
+            && text.contains("Nothing was written"),
+        "{text}"
+    );
+    std::fs::write(
+        &path,
+        "pupil,when
+1,2
+",
+    )
+    .unwrap();
+    let out = run(&["import", "marks", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("missing columns: placement, date, session, code"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = db;
+}
+
 /// Property: any file, however malformed, gives a report or a clear error; never a panic, and
 /// nothing is written when any row is bad.
 #[rocket::async_test]

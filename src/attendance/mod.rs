@@ -4,6 +4,7 @@
 
 pub mod api;
 mod corrections;
+pub mod import;
 pub mod jobs;
 mod rates;
 mod register;

@@ -5,7 +5,7 @@
 use super::placements::scope_sql;
 use super::pupils::PupilScope;
 use super::{Pool, Tx};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::FromRow;
 
 /// One pupil on a register, with the mark already recorded if any.
@@ -402,8 +402,9 @@ impl Grouping {
     }
 }
 
-/// Sessions attended and possible per group between two dates, from the per-provider daily
-/// counts (aggregates only).
+/// Sessions attended and possible per group between two dates, from the per-provider counts
+/// (aggregates only): whole months from the monthly totals, the part months at either end
+/// from the daily counts.
 pub async fn rates(
     pool: &Pool,
     grouping: Grouping,
@@ -411,23 +412,83 @@ pub async fn rates(
     to: NaiveDate,
 ) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     let g = grouping.sql();
+    let (months_from, months_to) = whole_months(from, to);
+    // Three ranges, each one range of its table's key.
     sqlx::query_as(&format!(
         "SELECT {g} AS group_name, CAST(SUM(c.attended) AS BIGINT), CAST(SUM(c.possible) AS BIGINT) \
-         FROM attendance_counts c JOIN providers pr ON pr.id = c.provider_id \
+         FROM (SELECT provider_id, attended, possible FROM attendance_counts WHERE on_date >= $1 AND on_date < $3 \
+               UNION ALL SELECT provider_id, attended, possible FROM attendance_counts_monthly WHERE month >= $3 AND month < $4 \
+               UNION ALL SELECT provider_id, attended, possible FROM attendance_counts WHERE on_date >= $4 AND on_date <= $2) c \
+         JOIN providers pr ON pr.id = c.provider_id \
          LEFT JOIN localities l ON l.id = pr.locality_id \
-         WHERE c.on_date >= $1 AND c.on_date <= $2 GROUP BY {g} ORDER BY 1"
+         GROUP BY 1 ORDER BY 1"
     ))
     .bind(from)
     .bind(to)
+    .bind(months_from)
+    .bind(months_to)
     .fetch_all(pool)
     .await
+}
+
+/// The first day of a month.
+pub fn month_of(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+fn next_month(m: NaiveDate) -> NaiveDate {
+    m.checked_add_months(chrono::Months::new(1)).unwrap_or(m)
+}
+
+/// The whole months inside `from..=to` as a half-open range of month starts `[a, b)`; empty
+/// (a == b, past `to` or at `from`'s month end) when there is none.
+pub fn whole_months(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let a = if from.day() == 1 {
+        from
+    } else {
+        next_month(month_of(from))
+    };
+    let after_to = to.succ_opt().unwrap_or(to);
+    let b = month_of(after_to);
+    if b > a {
+        (a, b)
+    } else {
+        // No whole month: the daily ranges [from, a) and [a, to] cover the period once.
+        (a.min(after_to), a.min(after_to))
+    }
 }
 
 const ATTENDED: &str = "CAST(SUM(CASE WHEN m.code IN ('/', 'L') THEN 1 ELSE 0 END) AS BIGINT)";
 const POSSIBLE: &str = "CAST(SUM(CASE WHEN m.code IN ('Y1', 'Y2') THEN 0 ELSE 1 END) AS BIGINT)";
 
-/// Recounts one provider's day from its marks (after a register or a correction).
+/// Adds (`sign` 1) or takes away (-1) a provider's day of counts from its month's totals.
+async fn apply_day_to_month(
+    tx: &mut Tx<'_>,
+    provider_id: i64,
+    on: NaiveDate,
+    sign: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO attendance_counts_monthly (month, provider_id, tier, attended, possible) \
+         SELECT $3, provider_id, tier, $4 * attended, $4 * possible FROM attendance_counts \
+         WHERE on_date = $2 AND provider_id = $1 \
+         ON CONFLICT (month, provider_id, tier) DO UPDATE SET \
+         attended = attendance_counts_monthly.attended + excluded.attended, \
+         possible = attendance_counts_monthly.possible + excluded.possible",
+    )
+    .bind(provider_id)
+    .bind(on)
+    .bind(month_of(on))
+    .bind(sign)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Recounts one provider's day from its marks (after a register or a correction), and its
+/// month's totals by the difference.
 pub async fn recount(tx: &mut Tx<'_>, provider_id: i64, on: NaiveDate) -> Result<(), sqlx::Error> {
+    apply_day_to_month(tx, provider_id, on, -1).await?;
     sqlx::query("DELETE FROM attendance_counts WHERE provider_id = $1 AND on_date = $2")
         .bind(provider_id)
         .bind(on)
@@ -443,8 +504,14 @@ pub async fn recount(tx: &mut Tx<'_>, provider_id: i64, on: NaiveDate) -> Result
     .bind(on)
     .execute(&mut **tx)
     .await?;
+    apply_day_to_month(tx, provider_id, on, 1).await?;
     Ok(())
 }
+
+#[cfg(not(feature = "postgres"))]
+const MONTH_OF_DAY: &str = "substr(on_date, 1, 7) || '-01'";
+#[cfg(feature = "postgres")]
+const MONTH_OF_DAY: &str = "CAST(date_trunc('month', on_date) AS DATE)";
 
 /// Rebuilds every count from the marks (after loading data outside the register path).
 pub async fn recount_all(tx: &mut Tx<'_>) -> Result<(), sqlx::Error> {
@@ -455,6 +522,16 @@ pub async fn recount_all(tx: &mut Tx<'_>) -> Result<(), sqlx::Error> {
         "INSERT INTO attendance_counts (provider_id, on_date, tier, attended, possible) \
          SELECT m.provider_id, m.on_date, pl.tier, {ATTENDED}, {POSSIBLE} FROM attendance_marks m \
          JOIN placements pl ON pl.id = m.placement_id GROUP BY m.provider_id, m.on_date, pl.tier"
+    ))
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM attendance_counts_monthly")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO attendance_counts_monthly (month, provider_id, tier, attended, possible) \
+         SELECT {MONTH_OF_DAY}, provider_id, tier, CAST(SUM(attended) AS BIGINT), CAST(SUM(possible) AS BIGINT) \
+         FROM attendance_counts GROUP BY 1, 2, 3"
     ))
     .execute(&mut **tx)
     .await?;
@@ -579,17 +656,48 @@ pub struct ImportMark {
     pub code: &'static str,
 }
 
-/// Rows per INSERT statement in the bulk import (9 values each, well under SQLite's limit).
+impl ImportMark {
+    /// Provider first, then the marks table's key: each provider's placements and its
+    /// (provider, day) index entries are then written in one run rather than one per day.
+    fn key(&self) -> (i64, i64, NaiveDate, &'static str) {
+        (
+            self.provider_id,
+            self.placement_id,
+            self.on_date,
+            self.session,
+        )
+    }
+}
+
+/// Sorts rows into the order `import_marks` writes fastest in (it sorts unsorted input itself;
+/// this lets a caller do it outside a transaction or a timed section).
+pub fn sort_for_import(rows: &mut [ImportMark]) {
+    if !rows.is_sorted_by_key(ImportMark::key) {
+        rows.sort_unstable_by_key(ImportMark::key);
+    }
+}
+
+/// Rows per INSERT statement in the bulk import (8 values each, well under SQLite's limit).
 pub const IMPORT_BATCH: usize = 400;
 
 /// Inserts historical marks in multi-row statements, with their registers (taken, via
 /// `import`) and daily counts, in the caller's transaction. Marks must be new: a mark already
 /// held fails the import (and the caller's transaction) rather than being counted twice.
+///
+/// The rows are sorted first (provider, placement, day, session; see `sort_for_import`):
+/// a file in day order would otherwise touch every placement's part of the key B-tree once
+/// per day, which for 3.9 million rows took five times as long as key order (BENCHMARKS.md).
+/// Counts and registers are totalled over the whole call and written once each.
 pub async fn import_marks(
     tx: &mut Tx<'_>,
-    rows: &[ImportMark],
+    rows: &mut [ImportMark],
     at: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
+    sort_for_import(rows);
+    let mut counts: std::collections::BTreeMap<(NaiveDate, i64, i64), (i64, i64)> =
+        std::collections::BTreeMap::new();
+    let mut regs: std::collections::BTreeSet<(i64, NaiveDate, &str)> =
+        std::collections::BTreeSet::new();
     let mut inserted = 0;
     for chunk in rows.chunks(IMPORT_BATCH) {
         let mut q = sqlx::QueryBuilder::new(
@@ -606,11 +714,10 @@ pub async fn import_marks(
                 .push_bind(at);
         });
         inserted += q.build().execute(&mut **tx).await?.rows_affected();
-        let mut counts: std::collections::BTreeMap<(i64, NaiveDate, i64), (i64, i64)> =
-            std::collections::BTreeMap::new();
         for m in chunk {
+            regs.insert((m.provider_id, m.on_date, m.session));
             let c = counts
-                .entry((m.provider_id, m.on_date, m.tier))
+                .entry((m.on_date, m.provider_id, m.tier))
                 .or_default();
             if crate::domain::attendance::code_possible(m.code) {
                 c.1 += 1;
@@ -619,13 +726,16 @@ pub async fn import_marks(
                 }
             }
         }
-        let counts: Vec<_> = counts.into_iter().collect();
+    }
+    // Both in their tables' key order.
+    let counts: Vec<_> = counts.into_iter().collect();
+    for chunk in counts.chunks(IMPORT_BATCH) {
         let mut q = sqlx::QueryBuilder::new(
-            "INSERT INTO attendance_counts (provider_id, on_date, tier, attended, possible) ",
+            "INSERT INTO attendance_counts (on_date, provider_id, tier, attended, possible) ",
         );
-        q.push_values(&counts, |mut b, ((p, d, t), (a, n))| {
-            b.push_bind(*p)
-                .push_bind(*d)
+        q.push_values(chunk, |mut b, ((d, p, t), (a, n))| {
+            b.push_bind(*d)
+                .push_bind(*p)
                 .push_bind(*t)
                 .push_bind(*a)
                 .push_bind(*n);
@@ -636,17 +746,39 @@ pub async fn import_marks(
              possible = attendance_counts.possible + excluded.possible",
         );
         q.build().execute(&mut **tx).await?;
-        // The registers these marks belong to (one per provider, day and session).
-        let mut regs: Vec<(i64, NaiveDate, &str)> = chunk
-            .iter()
-            .map(|m| (m.provider_id, m.on_date, m.session))
-            .collect();
-        regs.sort();
-        regs.dedup();
+    }
+    let mut months: std::collections::BTreeMap<(NaiveDate, i64, i64), (i64, i64)> =
+        std::collections::BTreeMap::new();
+    for ((d, p, t), (a, n)) in &counts {
+        let e = months.entry((month_of(*d), *p, *t)).or_default();
+        e.0 += a;
+        e.1 += n;
+    }
+    let months: Vec<_> = months.into_iter().collect();
+    for chunk in months.chunks(IMPORT_BATCH) {
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO attendance_counts_monthly (month, provider_id, tier, attended, possible) ",
+        );
+        q.push_values(chunk, |mut b, ((m, p, t), (a, n))| {
+            b.push_bind(*m)
+                .push_bind(*p)
+                .push_bind(*t)
+                .push_bind(*a)
+                .push_bind(*n);
+        });
+        q.push(
+            " ON CONFLICT (month, provider_id, tier) DO UPDATE SET \
+             attended = attendance_counts_monthly.attended + excluded.attended, \
+             possible = attendance_counts_monthly.possible + excluded.possible",
+        );
+        q.build().execute(&mut **tx).await?;
+    }
+    let regs: Vec<_> = regs.into_iter().collect();
+    for chunk in regs.chunks(IMPORT_BATCH) {
         let mut q = sqlx::QueryBuilder::new(
             "INSERT INTO registers (provider_id, on_date, session, taken_by, taken_at, via) ",
         );
-        q.push_values(&regs, |mut b, r| {
+        q.push_values(chunk, |mut b, r| {
             b.push_bind(r.0)
                 .push_bind(r.1)
                 .push_bind(r.2)
@@ -678,4 +810,45 @@ pub async fn counts_by_placement(
     .bind(to)
     .fetch_all(pool)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_months;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    /// Each day of the period is counted once: from the daily table before the whole months,
+    /// the monthly table within them, the daily table after them.
+    #[test]
+    fn whole_months_split_a_period_without_overlap() {
+        let cases = [
+            ("2025-09-03", "2026-07-22", "2025-10-01", "2026-07-01"),
+            ("2025-09-01", "2025-09-30", "2025-09-01", "2025-10-01"),
+            ("2025-09-15", "2025-10-31", "2025-10-01", "2025-11-01"),
+            ("2025-12-01", "2026-01-31", "2025-12-01", "2026-02-01"),
+            // No whole month: an empty monthly range, and the daily ranges cover the period.
+            ("2025-09-03", "2025-09-20", "2025-09-21", "2025-09-21"),
+            ("2025-09-01", "2025-09-15", "2025-09-01", "2025-09-01"),
+            ("2025-09-20", "2025-10-10", "2025-10-01", "2025-10-01"),
+            ("2026-02-28", "2026-02-28", "2026-03-01", "2026-03-01"),
+        ];
+        for (from, to, a, b) in cases {
+            assert_eq!(whole_months(d(from), d(to)), (d(a), d(b)), "{from}..{to}");
+            // The three ranges tile [from, to] exactly.
+            let (a, b) = whole_months(d(from), d(to));
+            let mut day = d(from);
+            while day <= d(to) {
+                let hits = [day < a, day >= a && day < b, day >= b]
+                    .iter()
+                    .filter(|x| **x)
+                    .count();
+                assert_eq!(hits, 1, "{day} in {from}..{to}");
+                day = day.succ_opt().expect("day");
+            }
+        }
+    }
 }

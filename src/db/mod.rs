@@ -56,6 +56,10 @@ pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
         // Registers are legal records: FULL survives power loss, not only process crashes.
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
+        // SQLite's default page cache is 2 MB: a large import's transaction then spills its
+        // dirty pages to the WAL and reads them back. Up to 64 MiB per connection (grown only
+        // as used; 8 connections at most).
+        .pragma("cache_size", "-65536")
         .busy_timeout(std::time::Duration::from_secs(10));
     SqlitePoolOptions::new()
         .max_connections(8)
