@@ -16,6 +16,7 @@ pub mod framework;
 pub mod geo;
 pub mod home;
 pub mod notify;
+pub mod outcomes;
 pub mod pages;
 pub mod placements;
 pub mod pupils;
@@ -70,6 +71,7 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
         .mount("/", admin::calendar::routes())
         .mount("/", admin::tokens::routes())
         .mount("/", attendance::routes())
+        .mount("/", outcomes::routes())
         .mount("/", rocket::routes![web::static_file])
         .mount("/api/v1", api::routes())
         .mount("/api/v1", placements::records::api_routes())

@@ -109,6 +109,7 @@ const CHECK_TYPE: &[(&str, &str)] = &[
     ("evidence", "A document"),
     ("validity_months", "12"),
 ];
+const STILL: &[(&str, &str)] = &[("still", "yes")];
 const BAD_LOGIN: &[(&str, &str)] = &[
     ("email", "school@demo.test"),
     ("password", "wrong-password"),
@@ -316,6 +317,41 @@ fn placement_rows() -> Vec<Row> {
             "/attendance/rates",
             [303, 403, 403, 200, 403, 403],
         ),
+        // Outcomes: the report is aggregates only (Taskforce, Progressions, admin); follow-ups
+        // are answered by the commissioning school or Progressions.
+        row(
+            "GET /reports/outcomes",
+            None,
+            "/reports/outcomes",
+            [303, 403, 403, 200, 200, 200],
+        ),
+        row(
+            "GET /reports/outcomes/board",
+            None,
+            "/reports/outcomes/board",
+            [303, 403, 403, 200, 200, 200],
+        ),
+        row(
+            "GET /reports/outcomes/<table>",
+            None,
+            "/reports/outcomes/providers.csv",
+            [303, 403, 403, 200, 200, 200],
+        ),
+        row(
+            "GET /follow-ups",
+            None,
+            "/follow-ups",
+            [303, 200, 403, 200, 403, 403],
+        ),
+        Row {
+            form: Some(STILL),
+            ..row(
+                "POST /follow-ups/<placement>/<weeks>",
+                Missing,
+                "/follow-ups/{id}/6",
+                [303, 409, 403, 409, 403, 403],
+            )
+        },
         row(
             "GET /attendance/missing",
             None,

@@ -184,6 +184,38 @@ async fn query_strings_and_path_ids() {
             Some("progressions@demo.test"),
             true,
         ),
+        (
+            "/reports/outcomes?tier={}",
+            Some("taskforce@demo.test"),
+            true,
+        ),
+        (
+            "/reports/outcomes?from={}",
+            Some("taskforce@demo.test"),
+            true,
+        ),
+        (
+            "/reports/outcomes?place_type={}",
+            Some("taskforce@demo.test"),
+            true,
+        ),
+        (
+            "/reports/outcomes?registration={}",
+            Some("taskforce@demo.test"),
+            true,
+        ),
+        (
+            "/reports/outcomes?route={}",
+            Some("taskforce@demo.test"),
+            true,
+        ),
+        // Ids that parse ("-1") are simply matched by nothing.
+        (
+            "/reports/outcomes?provider={}",
+            Some("taskforce@demo.test"),
+            false,
+        ),
+        ("/reports/outcomes/{}", Some("taskforce@demo.test"), true),
     ];
     for (template, role, strict) in targets {
         if let Some(email) = role {

@@ -84,6 +84,24 @@ impl<'r> FromRequest<'r> for CouncilStaff<'r> {
     }
 }
 
+/// Readers of the outcomes report (aggregates only): the AP Taskforce, the Progressions Team
+/// and administrators.
+pub struct ReportReader<'r>(pub &'r SessionUser);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ReportReader<'r> {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        match user(req).await {
+            Ok(u) if matches!(u.role, Role::Taskforce | Role::Progressions | Role::Admin) => {
+                Outcome::Success(ReportReader(u))
+            }
+            Ok(_) => refuse(req, Status::Forbidden),
+            Err(s) => refuse(req, s),
+        }
+    }
+}
+
 /// Staff of one school, with that school's id.
 pub struct SchoolStaff<'r> {
     pub user: &'r SessionUser,

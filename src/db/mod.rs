@@ -9,6 +9,7 @@ pub mod checks;
 pub mod concerns;
 pub mod notifications;
 pub mod outbox;
+pub mod outcomes;
 pub mod placements;
 pub mod providers;
 pub mod pupils;

@@ -358,7 +358,12 @@ pub async fn end(
     .bind(at)
     .execute(&mut **tx)
     .await?;
-    Ok(r.rows_affected() == 1)
+    if r.rows_affected() != 1 {
+        return Ok(false);
+    }
+    // A return to mainstream is followed up at 6 and 12 weeks.
+    super::outcomes::schedule(tx, id, end_date, destination).await?;
+    Ok(true)
 }
 
 pub async fn set_planned_end(

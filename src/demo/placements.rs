@@ -465,6 +465,35 @@ pub async fn seed(
     }
     // The register history above was written mark by mark: count it once.
     crate::db::attendance::recount_all(tx).await?;
+    // Follow-ups already due are answered: most pupils are still in mainstream at 6 weeks,
+    // fewer at 12 (and none at 12 who had left by 6). Fixed by placement id, so deterministic.
+    for (weeks, still) in [
+        (6i64, "placement_id % 20 <> 0 AND placement_id % 7 <> 3"),
+        (
+            12,
+            "placement_id % 20 <> 0 AND placement_id % 7 <> 3 AND placement_id % 9 <> 4",
+        ),
+    ] {
+        sqlx::query(&format!(
+            "UPDATE placement_followups SET still_in_mainstream = ({still}), answered_at = $2 \
+             WHERE weeks = $1 AND due_on <= $3"
+        ))
+        .bind(weeks)
+        .bind(crate::db::now())
+        .bind(crate::attendance::today())
+        .execute(&mut **tx)
+        .await?;
+    }
+    // Most schools entered the pupil's attendance before the placement (about 40% to 80%).
+    sqlx::query(
+        "INSERT INTO prior_attendance (placement_id, possible, attended, entered_at) \
+         SELECT id, 120, 50 + (id * 37) % 50, $1 FROM placements \
+         WHERE status IN ('active', 'ended') AND id % 4 <> 0 \
+         AND id NOT IN (SELECT placement_id FROM prior_attendance)",
+    )
+    .bind(crate::db::now())
+    .execute(&mut **tx)
+    .await?;
     Ok(made)
 }
 

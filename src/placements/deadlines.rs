@@ -211,8 +211,10 @@ pub async fn nightly(pool: &Pool, config: &Config) -> Result<String, sqlx::Error
         }
         tx.commit().await?;
     }
+    let followups = crate::outcomes::followups::remind(pool, config, today).await?;
     Ok(format!(
-        "{due} reviews due soon, {overdue} overdue, {ending} maximum periods ending, {sixth} sixth-day warnings"
+        "{due} reviews due soon, {overdue} overdue, {ending} maximum periods ending, {sixth} sixth-day warnings, \
+         {followups} follow-ups due"
     ))
 }
 

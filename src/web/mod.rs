@@ -135,12 +135,14 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/admin/calendar", "Term dates"));
             items.push(("/admin/retention", "Retention"));
             items.push(("/admin/tokens", "API tokens"));
+            items.push(("/reports/outcomes", "Outcomes"));
             items.push(("/notices/new", "Send a notice"));
         }
         Some(Role::School) => {
             items.push(("/pupils", "Your pupils"));
             items.push(("/placements", "Placements"));
             items.push(("/attendance", "Attendance"));
+            items.push(("/follow-ups", "Follow-ups"));
         }
         Some(Role::Progressions) => {
             items.push(("/pupils", "Pupils"));
@@ -150,6 +152,8 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/due-diligence", "Due diligence"));
             items.push(("/concerns", "Concerns"));
             items.push(("/framework", "Framework"));
+            items.push(("/follow-ups", "Follow-ups"));
+            items.push(("/reports/outcomes", "Outcomes"));
             items.push(("/notices/new", "Send a notice"));
         }
         Some(Role::Provider) => {
@@ -157,6 +161,9 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/placements", "Placements"));
             items.push(("/provider/profile", "Your profile"));
             items.push(("/provider/checks", "Your checks"));
+        }
+        Some(Role::Taskforce) => {
+            items.push(("/reports/outcomes", "Outcomes report"));
         }
         _ => {}
     }

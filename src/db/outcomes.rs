@@ -1,0 +1,368 @@
+//! Reintegration follow-ups and the rows the Taskforce report is built from. Report rows carry
+//! no pupil identifier: not a name, UPN, date of birth or pupil id; they never leave the server
+//! except as aggregates (`outcomes::report`).
+
+use super::{Pool, Tx};
+use crate::db::pupils::PupilScope;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
+
+/// Destinations that count as reintegration (DOMAIN.md section 10).
+pub const REINTEGRATED: [&str; 2] = ["home_school", "new_mainstream"];
+
+/// Schedules the 6- and 12-week follow-ups of a placement that ended with a return to
+/// mainstream (nothing for any other destination). In the transaction that ends it.
+pub async fn schedule(
+    tx: &mut Tx<'_>,
+    placement_id: i64,
+    end_date: NaiveDate,
+    destination: &str,
+) -> Result<(), sqlx::Error> {
+    if !REINTEGRATED.contains(&destination) {
+        return Ok(());
+    }
+    for weeks in [6i64, 12] {
+        sqlx::query(
+            "INSERT INTO placement_followups (placement_id, weeks, due_on) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(placement_id)
+        .bind(weeks)
+        .bind(end_date + chrono::Duration::weeks(weeks))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A follow-up as its school or the Progressions Team sees it (they may see the pupil).
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct FollowUp {
+    pub placement_id: i64,
+    pub weeks: i64,
+    pub due_on: NaiveDate,
+    pub still_in_mainstream: Option<bool>,
+    pub note: String,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub end_date: Option<NaiveDate>,
+    pub destination: Option<String>,
+    pub commissioner: String,
+    pub school_name: String,
+    pub legal_forename: String,
+    pub legal_surname: String,
+    pub preferred_name: Option<String>,
+}
+
+fn scope_sql(scope: PupilScope) -> (&'static str, i64) {
+    match scope {
+        PupilScope::Progressions => ("$1 = $1", 0),
+        PupilScope::School(id) => ("pl.school_id = $1", id),
+        PupilScope::Provider(id) => ("pl.provider_id = $1", id),
+    }
+}
+
+/// Follow-ups in scope due by `until`: unanswered first (oldest due first), then answered ones
+/// from the last 12 weeks.
+pub async fn due(
+    pool: &Pool,
+    scope: PupilScope,
+    until: NaiveDate,
+) -> Result<Vec<FollowUp>, sqlx::Error> {
+    let (pred, org) = scope_sql(scope);
+    sqlx::query_as(&format!(
+        "SELECT f.placement_id, f.weeks, f.due_on, f.still_in_mainstream, f.note, f.answered_at, \
+         pl.end_date, pl.destination, pl.commissioner, s.name AS school_name, \
+         p.legal_forename, p.legal_surname, p.preferred_name \
+         FROM placement_followups f JOIN placements pl ON pl.id = f.placement_id \
+         JOIN pupils p ON p.id = pl.pupil_id JOIN schools s ON s.id = pl.school_id \
+         WHERE {pred} AND f.due_on <= $2 AND (f.answered_at IS NULL OR f.due_on >= $3) \
+         ORDER BY f.answered_at IS NOT NULL, f.due_on, f.placement_id, f.weeks"
+    ))
+    .bind(org)
+    .bind(until)
+    .bind(until - chrono::Duration::weeks(12))
+    .fetch_all(pool)
+    .await
+}
+
+/// Records the answer to a due follow-up in scope. False when there is no such follow-up in
+/// scope, it is not yet due, or it was answered already.
+pub async fn answer(
+    tx: &mut Tx<'_>,
+    scope: PupilScope,
+    placement_id: i64,
+    weeks: i64,
+    still_in_mainstream: bool,
+    note: &str,
+    by: (i64, NaiveDate, DateTime<Utc>),
+) -> Result<bool, sqlx::Error> {
+    let (pred, org) = scope_sql(scope);
+    let r = sqlx::query(&format!(
+        "UPDATE placement_followups SET still_in_mainstream = $4, note = $5, answered_by = $6, answered_at = $7 \
+         WHERE placement_id = $2 AND weeks = $3 AND answered_at IS NULL AND due_on <= $8 \
+         AND placement_id IN (SELECT pl.id FROM placements pl WHERE {pred})"
+    ))
+    .bind(org)
+    .bind(placement_id)
+    .bind(weeks)
+    .bind(still_in_mainstream)
+    .bind(note)
+    .bind(by.0)
+    .bind(by.2)
+    .bind(by.1)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Unanswered follow-ups due by `on` not yet reminded: (placement, weeks, due, school,
+/// commissioner).
+pub async fn to_remind(
+    pool: &Pool,
+    on: NaiveDate,
+) -> Result<Vec<(i64, i64, NaiveDate, i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT f.placement_id, f.weeks, f.due_on, pl.school_id, pl.commissioner \
+         FROM placement_followups f JOIN placements pl ON pl.id = f.placement_id \
+         WHERE f.due_on <= $1 AND f.answered_at IS NULL AND f.reminded_on IS NULL \
+         ORDER BY f.due_on, f.placement_id",
+    )
+    .bind(on)
+    .fetch_all(pool)
+    .await
+}
+
+/// Marks a reminder sent; false if another run sent it first.
+pub async fn claim_reminder(
+    tx: &mut Tx<'_>,
+    placement_id: i64,
+    weeks: i64,
+    on: NaiveDate,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE placement_followups SET reminded_on = $3 \
+         WHERE placement_id = $1 AND weeks = $2 AND reminded_on IS NULL AND answered_at IS NULL",
+    )
+    .bind(placement_id)
+    .bind(weeks)
+    .bind(on)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// What the report filters on; each `None` is "all".
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub tier: Option<i64>,
+    pub place_type: Option<String>,
+    pub provider: Option<i64>,
+    pub locality: Option<i64>,
+    pub registration: Option<String>,
+    pub commissioner: Option<String>,
+}
+
+/// The filters as SQL over `pl` (placements) and `pr` (providers), from parameter `$3` on
+/// ($1 and $2 are the period); and the values to bind, in order.
+fn filter_sql(f: &Filters) -> (String, Vec<FilterValue>) {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    let mut add = |clause: &str, v: FilterValue| {
+        let n = 3 + values.len();
+        sql.push_str(&format!(" AND {}", clause.replace('?', &format!("${n}"))));
+        values.push(v);
+    };
+    if let Some(t) = f.tier {
+        add("pl.tier = ?", FilterValue::Int(t));
+    }
+    if let Some(p) = &f.place_type {
+        add("pl.place_type = ?", FilterValue::Text(p.clone()));
+    }
+    if let Some(p) = f.provider {
+        add("pl.provider_id = ?", FilterValue::Int(p));
+    }
+    if let Some(l) = f.locality {
+        add("pr.locality_id = ?", FilterValue::Int(l));
+    }
+    if let Some(r) = &f.registration {
+        add("pr.registration = ?", FilterValue::Text(r.clone()));
+    }
+    if let Some(c) = &f.commissioner {
+        add("pl.commissioner = ?", FilterValue::Text(c.clone()));
+    }
+    (sql, values)
+}
+
+enum FilterValue {
+    Int(i64),
+    Text(String),
+}
+
+macro_rules! bind_filters {
+    ($q:expr, $values:expr) => {{
+        let mut q = $q;
+        for v in $values {
+            q = match v {
+                FilterValue::Int(i) => q.bind(*i),
+                FilterValue::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }};
+}
+
+/// One ended placement as the report counts it: no pupil identifier.
+#[derive(Debug, Clone, FromRow)]
+pub struct Ended {
+    pub tier: i64,
+    pub destination: String,
+    pub provider_id: i64,
+    pub provider_name: String,
+    pub locality: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub max_weeks: Option<i64>,
+    pub sixth_day: Option<NaiveDate>,
+    pub followup_6: Option<bool>,
+    pub followup_6_due: Option<NaiveDate>,
+    pub followup_12: Option<bool>,
+    pub followup_12_due: Option<NaiveDate>,
+    pub prior_attended: Option<i64>,
+    pub prior_possible: Option<i64>,
+}
+
+/// Placements that ended in the period, filtered.
+pub async fn ended(pool: &Pool, f: &Filters) -> Result<Vec<Ended>, sqlx::Error> {
+    let (sql, values) = filter_sql(f);
+    let q = format!(
+        "SELECT pl.tier, pl.destination, pl.provider_id, pr.name AS provider_name, l.name AS locality, \
+         pl.start_date, pl.end_date, pp.max_weeks, pl.sixth_day, \
+         f6.still_in_mainstream AS followup_6, f6.due_on AS followup_6_due, \
+         f12.still_in_mainstream AS followup_12, f12.due_on AS followup_12_due, \
+         pa.attended AS prior_attended, pa.possible AS prior_possible \
+         FROM placements pl JOIN providers pr ON pr.id = pl.provider_id \
+         LEFT JOIN localities l ON l.id = pr.locality_id \
+         LEFT JOIN placement_plans pp ON pp.placement_id = pl.id \
+         LEFT JOIN placement_followups f6 ON f6.placement_id = pl.id AND f6.weeks = 6 \
+         LEFT JOIN placement_followups f12 ON f12.placement_id = pl.id AND f12.weeks = 12 \
+         LEFT JOIN prior_attendance pa ON pa.placement_id = pl.id \
+         WHERE pl.status = 'ended' AND pl.end_date >= $1 AND pl.end_date <= $2{sql}"
+    );
+    let query = sqlx::query_as::<_, Ended>(&q).bind(f.from).bind(f.to);
+    bind_filters!(query, &values).fetch_all(pool).await
+}
+
+/// Sessions attended and possible during the placements that ended in the period and have
+/// attendance before the placement recorded (so the two are about the same pupils).
+pub async fn during_with_prior(pool: &Pool, f: &Filters) -> Result<(i64, i64), sqlx::Error> {
+    let (sql, values) = filter_sql(f);
+    let q = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN m.code = '/' OR m.code = 'L' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN m.code = 'Y1' OR m.code = 'Y2' THEN 0 ELSE 1 END), 0) AS BIGINT) \
+         FROM placements pl JOIN providers pr ON pr.id = pl.provider_id \
+         JOIN prior_attendance pa ON pa.placement_id = pl.id \
+         JOIN attendance_marks m ON m.placement_id = pl.id \
+         WHERE pl.status = 'ended' AND pl.end_date >= $1 AND pl.end_date <= $2{sql}"
+    );
+    let query = sqlx::query_as::<_, (i64, i64)>(&q).bind(f.from).bind(f.to);
+    bind_filters!(query, &values).fetch_one(pool).await
+}
+
+/// Attendance at providers in the period by tier, from the daily counts (provider, tier,
+/// locality and registration filters apply; place type and route are not in the counts).
+pub async fn attendance_by_tier(
+    pool: &Pool,
+    f: &Filters,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    let mut n = 5;
+    for (clause, v) in [
+        ("c.tier = ?", f.tier.map(FilterValue::Int)),
+        ("c.provider_id = ?", f.provider.map(FilterValue::Int)),
+        ("pr.locality_id = ?", f.locality.map(FilterValue::Int)),
+        (
+            "pr.registration = ?",
+            f.registration.clone().map(FilterValue::Text),
+        ),
+    ] {
+        if let Some(v) = v {
+            sql.push_str(&format!(" AND {}", clause.replace('?', &format!("${n}"))));
+            values.push(v);
+            n += 1;
+        }
+    }
+    let (mf, mt) = super::attendance::whole_months(f.from, f.to);
+    let q = format!(
+        "SELECT c.tier, CAST(SUM(c.attended) AS BIGINT), CAST(SUM(c.possible) AS BIGINT) \
+         FROM (SELECT provider_id, tier, attended, possible FROM attendance_counts WHERE on_date >= $1 AND on_date < $3 \
+               UNION ALL SELECT provider_id, tier, attended, possible FROM attendance_counts_monthly WHERE month >= $3 AND month < $4 \
+               UNION ALL SELECT provider_id, tier, attended, possible FROM attendance_counts WHERE on_date >= $4 AND on_date <= $2) c \
+         JOIN providers pr ON pr.id = c.provider_id WHERE 1 = 1{sql} GROUP BY c.tier ORDER BY c.tier"
+    );
+    let query = sqlx::query_as::<_, (i64, i64, i64)>(&q)
+        .bind(f.from)
+        .bind(f.to)
+        .bind(mf)
+        .bind(mt);
+    bind_filters!(query, &values).fetch_all(pool).await
+}
+
+/// Exclusion placements whose sixth school day fell in the period: (started by it, all).
+pub async fn sixth_day(pool: &Pool, f: &Filters) -> Result<(i64, i64), sqlx::Error> {
+    let (sql, values) = filter_sql(f);
+    let q = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN pl.start_date IS NOT NULL AND pl.start_date <= pl.sixth_day THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COUNT(*) AS BIGINT) \
+         FROM placements pl JOIN providers pr ON pr.id = pl.provider_id \
+         WHERE pl.sixth_day IS NOT NULL AND pl.sixth_day >= $1 AND pl.sixth_day <= $2 \
+         AND pl.status IN ('active', 'ended'){sql}"
+    );
+    let query = sqlx::query_as::<_, (i64, i64)>(&q).bind(f.from).bind(f.to);
+    bind_filters!(query, &values).fetch_one(pool).await
+}
+
+/// Sufficiency now, by place type and locality: (place type, locality, places, filled,
+/// waiting). Places are approved providers' capacity (a provider offering two place types
+/// counts under each); filled is active placements; waiting is requests not yet placed, by the
+/// school's locality.
+pub async fn sufficiency(pool: &Pool) -> Result<Vec<(String, String, i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT pt.name, l.name, \
+         CAST((SELECT COALESCE(SUM(pr.capacity), 0) FROM providers pr JOIN provider_place_types ppt ON ppt.provider_id = pr.id \
+               WHERE ppt.place_type_key = pt.key AND pr.locality_id = l.id AND pr.dd_status IN ('approved', 'expiring')) AS BIGINT), \
+         CAST((SELECT COUNT(*) FROM placements pl JOIN providers pr ON pr.id = pl.provider_id \
+               WHERE pl.place_type = pt.key AND pr.locality_id = l.id AND pl.status = 'active') AS BIGINT), \
+         CAST((SELECT COUNT(*) FROM placements pl JOIN schools s ON s.id = pl.school_id \
+               WHERE pl.place_type = pt.key AND s.locality_id = l.id AND pl.status IN ('requested', 'offered', 'accepted')) AS BIGINT) \
+         FROM place_types pt CROSS JOIN localities l ORDER BY pt.sort_order, l.sort_order",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Open concerns about providers, by status (no detail).
+pub async fn open_concerns(pool: &Pool) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT status, CAST(COUNT(*) AS BIGINT) FROM concerns WHERE status <> 'resolved' GROUP BY status ORDER BY status",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Terms (as the calendar holds them) that overlap the period.
+pub async fn terms(
+    pool: &Pool,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(String, NaiveDate, NaiveDate)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT name, starts_on, ends_on FROM term_dates WHERE ends_on >= $1 AND starts_on <= $2 ORDER BY starts_on",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+}

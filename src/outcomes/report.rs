@@ -1,0 +1,548 @@
+//! The Taskforce report: every figure is an aggregate, published under `stats` (counts from 1
+//! to 4 as `c`, rates with their Wilson interval). Each section is a `Table`, so the page, the
+//! printable board report and the CSV exports show the same cells.
+
+use super::stats::{self, against, median, rate, Cell};
+use crate::db::outcomes::{self as store, Ended, Filters, REINTEGRATED};
+use crate::db::Pool;
+use crate::domain::attendance::{Band, Rate as AttendanceRate};
+use crate::domain::placement::Destination;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One section's figures as published.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    /// Used in links and CSV file names.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub description: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A chart's bars: label, rate and interval (fractions), for the SVG.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub tables: Vec<Table>,
+    /// The city's reintegration rate under the filters (all tiers), for comparisons.
+    pub city: Option<f64>,
+    pub tier_bars: Vec<Bar>,
+    pub provider_bars: Vec<Bar>,
+    pub trend: Vec<Bar>,
+    pub localities: Vec<(String, Option<f64>, String)>,
+}
+
+fn interval(r: &stats::Rate) -> String {
+    match (r.low, r.high) {
+        (Some(l), Some(h)) => format!("{l}% to {h}%"),
+        _ => String::new(),
+    }
+}
+
+fn percent(r: &stats::Rate) -> String {
+    match r.percent {
+        Some(p) => format!("{p}%"),
+        None => r.note.to_string(),
+    }
+}
+
+/// Rates for groups whose counts add up to a published total: the ended and reintegrated
+/// counts are protected against that total (see `stats::protect_grid`), and a group whose
+/// count is hidden has its rate hidden too. Returns (ended, rate) per group.
+fn group_rates(groups: &[(i64, i64)], total: (i64, i64)) -> Vec<(String, stats::Rate)> {
+    let column = |f: fn(&(i64, i64)) -> i64| {
+        let mut v: Vec<Vec<i64>> = groups.iter().map(|g| vec![f(g)]).collect();
+        v.push(vec![f(&total)]);
+        stats::protect_grid(&v, false, true)
+    };
+    let ns = column(|g| g.0);
+    let ks = column(|g| g.1);
+    groups
+        .iter()
+        .enumerate()
+        .map(|(i, &(n, k))| {
+            let r = if ns[i][0].is_suppressed() || ks[i][0].is_suppressed() {
+                stats::hide(ns[i][0])
+            } else {
+                rate(k, n)
+            };
+            (ns[i][0].text(), r)
+        })
+        .collect()
+}
+
+fn reintegrated(e: &Ended) -> bool {
+    REINTEGRATED.contains(&e.destination.as_str())
+}
+
+/// Ended and reintegrated counts of some placements.
+fn counts<'a>(rows: impl Iterator<Item = &'a Ended>) -> (i64, i64) {
+    rows.fold((0, 0), |(n, k), e| (n + 1, k + i64::from(reintegrated(e))))
+}
+
+fn tier_groups(rows: &[Ended]) -> Vec<(String, Vec<&Ended>)> {
+    let mut groups: Vec<(String, Vec<&Ended>)> = (1..=3)
+        .map(|t| {
+            (
+                format!("Tier {t}"),
+                rows.iter().filter(|e| e.tier == t).collect(),
+            )
+        })
+        .collect();
+    groups.push(("All tiers".into(), rows.iter().collect()));
+    groups
+}
+
+/// Sustained at `weeks`: of the reintegrated placements whose follow-up is answered,
+/// (answered, still in mainstream); and how many follow-ups are due but unanswered.
+fn sustained(rows: &[&Ended], weeks: i64, today: NaiveDate) -> ((i64, i64), i64) {
+    let (mut yes, mut answered, mut waiting) = (0, 0, 0);
+    for e in rows.iter().filter(|e| reintegrated(e)) {
+        let (answer, due) = if weeks == 6 {
+            (e.followup_6, e.followup_6_due)
+        } else {
+            (e.followup_12, e.followup_12_due)
+        };
+        match answer {
+            Some(still) => {
+                answered += 1;
+                yes += i64::from(still);
+            }
+            None if due.is_some_and(|d| d <= today) => waiting += 1,
+            None => {}
+        }
+    }
+    ((answered, yes), waiting)
+}
+
+/// The sustained rates and waiting counts for the three tiers and all tiers, protected like
+/// the other tier figures.
+fn sustained_by_tier(
+    groups: &[(String, Vec<&Ended>)],
+    weeks: i64,
+    today: NaiveDate,
+) -> Vec<(stats::Rate, String)> {
+    let all: Vec<((i64, i64), i64)> = groups
+        .iter()
+        .map(|(_, g)| sustained(g, weeks, today))
+        .collect();
+    let rates: Vec<(i64, i64)> = all.iter().map(|a| a.0).collect();
+    let mut published: Vec<stats::Rate> = group_rates(&rates[..3], rates[3])
+        .into_iter()
+        .map(|p| p.1)
+        .collect();
+    published.push(rate(rates[3].1, rates[3].0));
+    let waiting: Vec<Vec<i64>> = all.iter().map(|a| vec![a.1]).collect();
+    let waiting = stats::protect_grid(&waiting, false, true);
+    published
+        .into_iter()
+        .zip(waiting.into_iter().map(|w| w[0].text()))
+        .collect()
+}
+
+pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report, sqlx::Error> {
+    let rows = store::ended(pool, f).await?;
+    let mut tables = Vec::new();
+    let period = format!("placements that ended between {} and {}", f.from, f.to);
+
+    // Reintegration by tier, with sustained reintegration.
+    let mut tier_bars = Vec::new();
+    let mut t = Table {
+        id: "reintegration",
+        title: "Reintegration by tier",
+        description: format!(
+            "Of {period}, the share that returned to their home school or moved to a new mainstream school, \
+             with a 95% confidence interval. Sustained: of those whose 6- or 12-week follow-up has been answered, \
+             the share still in mainstream. Tier 2 aims for a return to the home school; tier 3 for a new school \
+             or a post-16 destination, so the tiers are shown separately."
+        ),
+        columns: [
+            "Tier", "Ended", "Reintegrated", "Rate", "95% interval",
+            "Still in mainstream at 6 weeks", "6-week follow-ups awaited",
+            "Still in mainstream at 12 weeks", "12-week follow-ups awaited",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: Vec::new(),
+    };
+    let groups = tier_groups(&rows);
+    let ended_k: Vec<(i64, i64)> = groups
+        .iter()
+        .map(|(_, g)| counts(g.iter().copied()))
+        .collect();
+    let total = counts(rows.iter());
+    let mut published = group_rates(&ended_k[..3], total);
+    published.push((Cell::of(total.0).text(), rate(total.1, total.0)));
+    let city = published[3].1.value.map(|v| v.0);
+    let six = sustained_by_tier(&groups, 6, today);
+    let twelve = sustained_by_tier(&groups, 12, today);
+    for ((((label, _), (n_text, r)), (s6, w6)), (s12, w12)) in
+        groups.iter().zip(&published).zip(six).zip(twelve)
+    {
+        if let (Some((v, lo, hi)), true) = (r.value, label != "All tiers") {
+            tier_bars.push(Bar {
+                label: label.clone(),
+                value: v,
+                low: lo,
+                high: hi,
+            });
+        }
+        t.rows.push(vec![
+            label.clone(),
+            n_text.clone(),
+            r.k.clone(),
+            percent(r),
+            interval(r),
+            percent(&s6),
+            w6,
+            percent(&s12),
+            w12,
+        ]);
+    }
+    tables.push(t);
+
+    // Every destination, by tier, with secondary suppression.
+    let dests = Destination::ALL;
+    let mut t = Table {
+        id: "destinations",
+        title: "Destinations by tier",
+        description: format!(
+            "Where the pupils of {period} went. Special school and post-16 education, employment or training \
+             are shown alongside reintegration, never counted in it."
+        ),
+        columns: std::iter::once("Tier".to_string())
+            .chain(dests.iter().map(|d| d.label().to_string()))
+            .chain(std::iter::once("Total".to_string()))
+            .collect(),
+        rows: Vec::new(),
+    };
+    // Tier rows and the all-tiers row, each with its total: protected both ways.
+    let values: Vec<Vec<i64>> = tier_groups(&rows)
+        .iter()
+        .map(|(_, group)| {
+            let mut v: Vec<i64> = dests
+                .iter()
+                .map(|d| group.iter().filter(|e| e.destination == d.key()).count() as i64)
+                .collect();
+            v.push(group.len() as i64);
+            v
+        })
+        .collect();
+    let cells = stats::protect_grid(&values, true, true);
+    for ((label, _), row) in tier_groups(&rows).iter().zip(&cells) {
+        let mut out = vec![label.clone()];
+        out.extend(row.iter().map(|c| c.text()));
+        t.rows.push(out);
+    }
+    tables.push(t);
+
+    // Each provider against the city.
+    let mut by_provider: BTreeMap<(String, i64), Vec<&Ended>> = BTreeMap::new();
+    for e in &rows {
+        by_provider
+            .entry((e.provider_name.clone(), e.provider_id))
+            .or_default()
+            .push(e);
+    }
+    let mut provider_bars = Vec::new();
+    let mut t = Table {
+        id: "providers",
+        title: "Reintegration by provider, against the city",
+        description: format!(
+            "Each provider's reintegration rate for {period}, with its interval. A provider is above or below \
+             the city rate ({}) only when its whole interval is; a small provider's wide interval usually \
+             means no clear difference.",
+            city.map(|c| format!("{:.1}%", c * 100.0)).unwrap_or_else(|| "not published".into())
+        ),
+        columns: ["Provider", "Ended", "Reintegrated", "Rate", "95% interval", "Against the city rate"]
+            .map(String::from)
+            .to_vec(),
+        rows: Vec::new(),
+    };
+    let provider_counts: Vec<(i64, i64)> = by_provider
+        .values()
+        .map(|g| counts(g.iter().copied()))
+        .collect();
+    for (((name, _), _), (n_text, r)) in
+        by_provider.iter().zip(group_rates(&provider_counts, total))
+    {
+        if let Some((v, lo, hi)) = r.value {
+            provider_bars.push(Bar {
+                label: name.clone(),
+                value: v,
+                low: lo,
+                high: hi,
+            });
+        }
+        t.rows.push(vec![
+            name.clone(),
+            n_text,
+            r.k.clone(),
+            percent(&r),
+            interval(&r),
+            against(r.value, city).to_string(),
+        ]);
+    }
+    tables.push(t);
+
+    // Localities (of the provider).
+    let mut by_locality: BTreeMap<String, Vec<&Ended>> = BTreeMap::new();
+    for e in &rows {
+        by_locality
+            .entry(e.locality.clone().unwrap_or_else(|| "No locality".into()))
+            .or_default()
+            .push(e);
+    }
+    let mut localities = Vec::new();
+    let mut t = Table {
+        id: "localities",
+        title: "Reintegration by locality",
+        description: format!("The reintegration rate of {period}, by the provider's locality."),
+        columns: ["Locality", "Ended", "Reintegrated", "Rate", "95% interval"]
+            .map(String::from)
+            .to_vec(),
+        rows: Vec::new(),
+    };
+    let locality_counts: Vec<(i64, i64)> = by_locality
+        .values()
+        .map(|g| counts(g.iter().copied()))
+        .collect();
+    for ((name, _), (n_text, r)) in by_locality.iter().zip(group_rates(&locality_counts, total)) {
+        localities.push((name.clone(), r.value.map(|v| v.0), percent(&r)));
+        t.rows.push(vec![
+            name.clone(),
+            n_text,
+            r.k.clone(),
+            percent(&r),
+            interval(&r),
+        ]);
+    }
+    tables.push(t);
+
+    // Trend by term.
+    let mut trend = Vec::new();
+    let mut t = Table {
+        id: "trend",
+        title: "Reintegration by term",
+        description: "The reintegration rate of placements that ended in each term of the period."
+            .into(),
+        columns: ["Term", "Ended", "Reintegrated", "Rate", "95% interval"]
+            .map(String::from)
+            .to_vec(),
+        rows: Vec::new(),
+    };
+    let terms = store::terms(pool, f.from, f.to).await?;
+    let term_counts: Vec<(i64, i64)> = terms
+        .iter()
+        .map(|(_, starts, ends)| {
+            counts(
+                rows.iter()
+                    .filter(|e| e.end_date >= *starts && e.end_date <= *ends),
+            )
+        })
+        .collect();
+    // Terms can add up to the period's total, so they are protected against it.
+    for ((name, _, _), (n_text, r)) in terms.into_iter().zip(group_rates(&term_counts, total)) {
+        if let Some((v, lo, hi)) = r.value {
+            trend.push(Bar {
+                label: name.clone(),
+                value: v,
+                low: lo,
+                high: hi,
+            });
+        }
+        t.rows
+            .push(vec![name, n_text, r.k.clone(), percent(&r), interval(&r)]);
+    }
+    tables.push(t);
+
+    // Attendance during placements, and before them.
+    let mut t = Table {
+        id: "attendance",
+        title: "Attendance during placements",
+        description: format!(
+            "Sessions attended out of sessions possible at providers between {} and {} (the place type and \
+             commissioning route filters do not apply: the daily counts do not hold them). Then, for {period} \
+             whose school recorded attendance before the placement, attendance before and during.",
+            f.from, f.to
+        ),
+        columns: ["Group", "Placements", "Attendance", "Persistent or severe absence"]
+            .map(String::from)
+            .to_vec(),
+        rows: Vec::new(),
+    };
+    for (tier, attended, possible) in store::attendance_by_tier(pool, f).await? {
+        let r = AttendanceRate { attended, possible };
+        t.rows.push(vec![
+            format!("Tier {tier}, during placements"),
+            String::new(),
+            r.percent()
+                .map(|p| format!("{p}%"))
+                .unwrap_or_else(|| "no sessions".into()),
+            band_text(r.band()).into(),
+        ]);
+    }
+    let with_prior: Vec<&Ended> = rows.iter().filter(|e| e.prior_possible.is_some()).collect();
+    let placements = Cell::of(with_prior.len() as i64);
+    let before = AttendanceRate {
+        attended: with_prior.iter().filter_map(|e| e.prior_attended).sum(),
+        possible: with_prior.iter().filter_map(|e| e.prior_possible).sum(),
+    };
+    let (attended, possible) = store::during_with_prior(pool, f).await?;
+    let during = AttendanceRate { attended, possible };
+    let shown = |r: &AttendanceRate| {
+        if placements.is_suppressed() {
+            "c".to_string()
+        } else {
+            r.percent()
+                .map(|p| format!("{p}%"))
+                .unwrap_or_else(|| "none recorded".into())
+        }
+    };
+    t.rows.push(vec![
+        "Before placement (school records)".into(),
+        placements.text(),
+        shown(&before),
+        String::new(),
+    ]);
+    t.rows.push(vec![
+        "During the same placements".into(),
+        placements.text(),
+        shown(&during),
+        String::new(),
+    ]);
+    tables.push(t);
+
+    // Length of placements.
+    let mut t = Table {
+        id: "length",
+        title: "Length of placements",
+        description: format!("How long the {period} lasted, in weeks, and how many ran past their plan's maximum period."),
+        columns: ["Tier", "Ended", "Median length (weeks)", "Past their maximum period"]
+            .map(String::from)
+            .to_vec(),
+        rows: Vec::new(),
+    };
+    let overs: Vec<Vec<i64>> = tier_groups(&rows)
+        .iter()
+        .map(|(_, group)| {
+            vec![group
+                .iter()
+                .filter(|e| {
+                    e.max_weeks
+                        .is_some_and(|w| (e.end_date - e.start_date).num_days() > w * 7)
+                })
+                .count() as i64]
+        })
+        .collect();
+    let over_cells = stats::protect_grid(&overs, false, true);
+    for (((label, group), (n_text, _)), over) in
+        tier_groups(&rows).iter().zip(&published).zip(&over_cells)
+    {
+        let mut days: Vec<i64> = group
+            .iter()
+            .map(|e| (e.end_date - e.start_date).num_days())
+            .collect();
+        let med = if n_text == "c" {
+            "c".into()
+        } else {
+            median(&mut days)
+                .map(|d| format!("{:.1}", d / 7.0))
+                .unwrap_or_default()
+        };
+        t.rows
+            .push(vec![label.clone(), n_text.clone(), med, over[0].text()]);
+    }
+    tables.push(t);
+
+    // The sixth-day duty for exclusions.
+    let (on_time, all) = store::sixth_day(pool, f).await?;
+    let r = rate(on_time, all);
+    tables.push(Table {
+        id: "sixth_day",
+        title: "Sixth-day provision for exclusions",
+        description: format!(
+            "Placements for excluded pupils whose sixth school day fell between {} and {}: how many started \
+             full-time education by it.",
+            f.from, f.to
+        ),
+        columns: ["Exclusion placements", "Started by the sixth day", "Rate", "95% interval"]
+            .map(String::from)
+            .to_vec(),
+        rows: vec![vec![Cell::of(all).text(), r.k.clone(), percent(&r), interval(&r)]],
+    });
+
+    // Sufficiency now.
+    let mut t = Table {
+        id: "sufficiency",
+        title: "Sufficiency today, by place type and locality",
+        description: "Places at approved providers (a provider offering two place types counts under each), \
+                      places filled by active placements, and requests waiting for a place, by the school's locality. \
+                      Not limited by the period or filters."
+            .into(),
+        columns: ["Place type", "Locality", "Places", "Filled", "Waiting"].map(String::from).to_vec(),
+        rows: Vec::new(),
+    };
+    for (pt, loc, places, filled, waiting) in store::sufficiency(pool).await? {
+        if places == 0 && filled == 0 && waiting == 0 {
+            continue;
+        }
+        t.rows.push(vec![
+            pt,
+            loc,
+            places.to_string(),
+            Cell::of(filled).text(),
+            Cell::of(waiting).text(),
+        ]);
+    }
+    tables.push(t);
+
+    // Quality.
+    let mut t = Table {
+        id: "quality",
+        title: "Quality: providers by due-diligence status, and open concerns",
+        description: "Providers by their due-diligence status today, and concerns about providers not yet resolved. \
+                      Not limited by the period or filters."
+            .into(),
+        columns: ["Measure", "Providers or concerns"].map(String::from).to_vec(),
+        rows: Vec::new(),
+    };
+    for s in crate::db::providers::count_by_status(pool).await? {
+        t.rows.push(vec![
+            format!("Providers {}", s.dd_status),
+            s.providers.to_string(),
+        ]);
+    }
+    for (status, n) in store::open_concerns(pool).await? {
+        t.rows
+            .push(vec![format!("Concerns {status}"), n.to_string()]);
+    }
+    tables.push(t);
+
+    Ok(Report {
+        tables,
+        city,
+        tier_bars,
+        provider_bars,
+        trend,
+        localities,
+    })
+}
+
+fn band_text(band: Band) -> &'static str {
+    match band {
+        Band::Severe => "Severe (below 50%)",
+        Band::Persistent => "Persistent (below 90%)",
+        Band::Good | Band::NoSessions => "",
+    }
+}
