@@ -11,6 +11,8 @@
 
 #[path = "support/attendance.rs"]
 mod attendance;
+#[path = "support/outcomes.rs"]
+mod outcomes;
 #[path = "support/sql_baseline.rs"]
 mod sql_baseline;
 
@@ -219,6 +221,10 @@ async fn main() {
     println!("Median and p95 are per request, measured in-process (no network).");
     println!();
     for line in attendance::run(&pool, &config, factor).await {
+        println!("{line}");
+        println!();
+    }
+    for line in outcomes::run(&pool, factor).await {
         println!("{line}");
         println!();
     }

@@ -61,6 +61,9 @@ pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
         // dirty pages to the WAL and reads them back. Up to 64 MiB per connection (grown only
         // as used; 8 connections at most).
         .pragma("cache_size", "-65536")
+        // Rows cross from SQLite's worker thread in batches: with the default 50 a report
+        // reading 100,000 rows spent more time waking the reader than in SQLite.
+        .row_buffer_size(1024)
         .busy_timeout(std::time::Duration::from_secs(10));
     SqlitePoolOptions::new()
         .max_connections(8)

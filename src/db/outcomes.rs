@@ -295,12 +295,18 @@ pub async fn attendance_by_tier(
         }
     }
     let (mf, mt) = super::attendance::whole_months(f.from, f.to);
+    // The providers table only when a filter needs it: a year is 180,000 count rows.
+    let join = if f.locality.is_some() || f.registration.is_some() {
+        "JOIN providers pr ON pr.id = c.provider_id"
+    } else {
+        ""
+    };
     let q = format!(
         "SELECT c.tier, CAST(SUM(c.attended) AS BIGINT), CAST(SUM(c.possible) AS BIGINT) \
          FROM (SELECT provider_id, tier, attended, possible FROM attendance_counts WHERE on_date >= $1 AND on_date < $3 \
                UNION ALL SELECT provider_id, tier, attended, possible FROM attendance_counts_monthly WHERE month >= $3 AND month < $4 \
                UNION ALL SELECT provider_id, tier, attended, possible FROM attendance_counts WHERE on_date >= $4 AND on_date <= $2) c \
-         JOIN providers pr ON pr.id = c.provider_id WHERE 1 = 1{sql} GROUP BY c.tier ORDER BY c.tier"
+         {join} WHERE 1 = 1{sql} GROUP BY c.tier ORDER BY c.tier"
     );
     let query = sqlx::query_as::<_, (i64, i64, i64)>(&q)
         .bind(f.from)
@@ -325,22 +331,58 @@ pub async fn sixth_day(pool: &Pool, f: &Filters) -> Result<(i64, i64), sqlx::Err
 }
 
 /// Sufficiency now, by place type and locality: (place type, locality, places, filled,
-/// waiting). Places are approved providers' capacity (a provider offering two place types
-/// counts under each); filled is active placements; waiting is requests not yet placed, by the
-/// school's locality.
+/// waiting), only where any is non-zero. Places are approved providers' capacity (a provider
+/// offering two place types counts under each); filled is active placements; waiting is
+/// requests not yet placed, by the school's locality. Three grouped reads, merged here.
 pub async fn sufficiency(pool: &Pool) -> Result<Vec<(String, String, i64, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT pt.name, l.name, \
-         CAST((SELECT COALESCE(SUM(pr.capacity), 0) FROM providers pr JOIN provider_place_types ppt ON ppt.provider_id = pr.id \
-               WHERE ppt.place_type_key = pt.key AND pr.locality_id = l.id AND pr.dd_status IN ('approved', 'expiring')) AS BIGINT), \
-         CAST((SELECT COUNT(*) FROM placements pl JOIN providers pr ON pr.id = pl.provider_id \
-               WHERE pl.place_type = pt.key AND pr.locality_id = l.id AND pl.status = 'active') AS BIGINT), \
-         CAST((SELECT COUNT(*) FROM placements pl JOIN schools s ON s.id = pl.school_id \
-               WHERE pl.place_type = pt.key AND s.locality_id = l.id AND pl.status IN ('requested', 'offered', 'accepted')) AS BIGINT) \
-         FROM place_types pt CROSS JOIN localities l ORDER BY pt.sort_order, l.sort_order",
+    type Key = (String, Option<i64>);
+    let places: Vec<(String, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT ppt.place_type_key, pr.locality_id, CAST(SUM(pr.capacity) AS BIGINT) FROM providers pr \
+         JOIN provider_place_types ppt ON ppt.provider_id = pr.id \
+         WHERE pr.dd_status IN ('approved', 'expiring') GROUP BY ppt.place_type_key, pr.locality_id",
     )
     .fetch_all(pool)
-    .await
+    .await?;
+    let filled: Vec<(String, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT pl.place_type, pr.locality_id, CAST(COUNT(*) AS BIGINT) FROM placements pl \
+         JOIN providers pr ON pr.id = pl.provider_id WHERE pl.status = 'active' \
+         GROUP BY pl.place_type, pr.locality_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let waiting: Vec<(String, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT pl.place_type, s.locality_id, CAST(COUNT(*) AS BIGINT) FROM placements pl \
+         JOIN schools s ON s.id = pl.school_id WHERE pl.status IN ('requested', 'offered', 'accepted') \
+         GROUP BY pl.place_type, s.locality_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut cells: std::collections::HashMap<Key, [i64; 3]> = std::collections::HashMap::new();
+    for (i, set) in [places, filled, waiting].into_iter().enumerate() {
+        for (pt, loc, n) in set {
+            cells.entry((pt, loc)).or_default()[i] += n;
+        }
+    }
+    let place_types: Vec<(String, String)> =
+        sqlx::query_as("SELECT key, name FROM place_types ORDER BY sort_order, name")
+            .fetch_all(pool)
+            .await?;
+    let mut localities: Vec<(Option<i64>, String)> =
+        sqlx::query_as("SELECT id, name FROM localities ORDER BY sort_order, name")
+            .fetch_all(pool)
+            .await?;
+    localities.push((None, "No locality".into()));
+    let mut out = Vec::new();
+    for (key, name) in &place_types {
+        for (id, loc) in &localities {
+            if let Some(c) = cells.get(&(key.clone(), *id)) {
+                if c.iter().any(|n| *n != 0) {
+                    out.push((name.clone(), loc.clone(), c[0], c[1], c[2]));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Open concerns about providers, by status (no detail).

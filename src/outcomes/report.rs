@@ -151,7 +151,18 @@ fn sustained_by_tier(
 }
 
 pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report, sqlx::Error> {
-    let rows = store::ended(pool, f).await?;
+    // Every read at once: on a pool they run side by side, and the report waits for the
+    // slowest (the period's ended placements) rather than the sum.
+    let (rows, terms, attendance, prior_during, sixth, supply, statuses, concerns) = tokio::try_join!(
+        store::ended(pool, f),
+        store::terms(pool, f.from, f.to),
+        store::attendance_by_tier(pool, f),
+        store::during_with_prior(pool, f),
+        store::sixth_day(pool, f),
+        store::sufficiency(pool),
+        crate::db::providers::count_by_status(pool),
+        store::open_concerns(pool),
+    )?;
     let mut tables = Vec::new();
     let period = format!("placements that ended between {} and {}", f.from, f.to);
 
@@ -341,7 +352,6 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
             .to_vec(),
         rows: Vec::new(),
     };
-    let terms = store::terms(pool, f.from, f.to).await?;
     let term_counts: Vec<(i64, i64)> = terms
         .iter()
         .map(|(_, starts, ends)| {
@@ -381,7 +391,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
             .to_vec(),
         rows: Vec::new(),
     };
-    for (tier, attended, possible) in store::attendance_by_tier(pool, f).await? {
+    for (tier, attended, possible) in attendance {
         let r = AttendanceRate { attended, possible };
         t.rows.push(vec![
             format!("Tier {tier}, during placements"),
@@ -398,7 +408,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         attended: with_prior.iter().filter_map(|e| e.prior_attended).sum(),
         possible: with_prior.iter().filter_map(|e| e.prior_possible).sum(),
     };
-    let (attended, possible) = store::during_with_prior(pool, f).await?;
+    let (attended, possible) = prior_during;
     let during = AttendanceRate { attended, possible };
     let shown = |r: &AttendanceRate| {
         if placements.is_suppressed() {
@@ -466,7 +476,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
     tables.push(t);
 
     // The sixth-day duty for exclusions.
-    let (on_time, all) = store::sixth_day(pool, f).await?;
+    let (on_time, all) = sixth;
     let r = rate(on_time, all);
     tables.push(Table {
         id: "sixth_day",
@@ -493,10 +503,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         columns: ["Place type", "Locality", "Places", "Filled", "Waiting"].map(String::from).to_vec(),
         rows: Vec::new(),
     };
-    for (pt, loc, places, filled, waiting) in store::sufficiency(pool).await? {
-        if places == 0 && filled == 0 && waiting == 0 {
-            continue;
-        }
+    for (pt, loc, places, filled, waiting) in supply {
         t.rows.push(vec![
             pt,
             loc,
@@ -517,13 +524,13 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         columns: ["Measure", "Providers or concerns"].map(String::from).to_vec(),
         rows: Vec::new(),
     };
-    for s in crate::db::providers::count_by_status(pool).await? {
+    for s in statuses {
         t.rows.push(vec![
             format!("Providers {}", s.dd_status),
             s.providers.to_string(),
         ]);
     }
-    for (status, n) in store::open_concerns(pool).await? {
+    for (status, n) in concerns {
         t.rows
             .push(vec![format!("Concerns {status}"), n.to_string()]);
     }
