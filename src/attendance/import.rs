@@ -33,24 +33,7 @@ struct Placed {
 }
 
 pub async fn import_marks(pool: &Pool, data: &[u8]) -> Result<Report, ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(data);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ImportError::Csv(e.to_string()))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| !headers.iter().any(|h| h == c))
-        .collect();
-    if !missing.is_empty() {
-        return Err(ImportError::Header(missing.join(", "), COLUMNS.join(", ")));
-    }
+    let (mut reader, headers) = crate::directory::import::open_csv(data, &COLUMNS)?;
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
     let (c_placement, c_date, c_session, c_code) =
         (col("placement"), col("date"), col("session"), col("code"));

@@ -133,12 +133,12 @@ fn list(v: &str) -> Vec<String> {
         .collect()
 }
 
-/// Checks and (when allowed) writes. `data` is the file's bytes.
-pub async fn import_providers(
-    pool: &Pool,
-    data: &[u8],
-    skip_invalid: bool,
-) -> Result<Report, ImportError> {
+/// A CSV reader over `data` and its header names (lower case, trimmed, without a byte-order
+/// mark); refused when any of `required` is missing.
+pub fn open_csv<'a>(
+    data: &'a [u8],
+    required: &[&str],
+) -> Result<(csv::Reader<&'a [u8]>, Vec<String>), ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -149,14 +149,24 @@ pub async fn import_providers(
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
-    let missing: Vec<&str> = COLUMNS
+    let missing: Vec<&str> = required
         .iter()
         .copied()
         .filter(|c| !headers.iter().any(|h| h == c))
         .collect();
     if !missing.is_empty() {
-        return Err(ImportError::Header(missing.join(", "), COLUMNS.join(", ")));
+        return Err(ImportError::Header(missing.join(", "), required.join(", ")));
     }
+    Ok((reader, headers))
+}
+
+/// Checks and (when allowed) writes. `data` is the file's bytes.
+pub async fn import_providers(
+    pool: &Pool,
+    data: &[u8],
+    skip_invalid: bool,
+) -> Result<Report, ImportError> {
+    let (mut reader, headers) = open_csv(data, &COLUMNS)?;
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
     let localities = db::reference::localities(pool).await?;
     let key_stages = db::reference::key_stages(pool).await?;
