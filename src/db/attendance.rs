@@ -413,13 +413,9 @@ pub async fn rates(
 ) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     let g = grouping.sql();
     let (months_from, months_to) = whole_months(from, to);
-    // Three ranges, each one range of its table's key.
     sqlx::query_as(&format!(
         "SELECT {g} AS group_name, CAST(SUM(c.attended) AS BIGINT), CAST(SUM(c.possible) AS BIGINT) \
-         FROM (SELECT provider_id, attended, possible FROM attendance_counts WHERE on_date >= $1 AND on_date < $3 \
-               UNION ALL SELECT provider_id, attended, possible FROM attendance_counts_monthly WHERE month >= $3 AND month < $4 \
-               UNION ALL SELECT provider_id, attended, possible FROM attendance_counts WHERE on_date >= $4 AND on_date <= $2) c \
-         JOIN providers pr ON pr.id = c.provider_id \
+         FROM {PERIOD_COUNTS} JOIN providers pr ON pr.id = c.provider_id \
          LEFT JOIN localities l ON l.id = pr.locality_id \
          GROUP BY 1 ORDER BY 1"
     ))
@@ -430,6 +426,17 @@ pub async fn rates(
     .fetch_all(pool)
     .await
 }
+
+/// The counts of a period as `c` (provider_id, tier, attended, possible), in three ranges,
+/// each one range of its table's key: the days before the whole months, the whole months from
+/// the monthly totals, the days after. Binds: $1 from, $2 to, and $3, $4 from `whole_months`.
+pub(crate) const PERIOD_COUNTS: &str =
+    "(SELECT provider_id, tier, attended, possible FROM attendance_counts \
+     WHERE on_date >= $1 AND on_date < $3 \
+     UNION ALL SELECT provider_id, tier, attended, possible FROM attendance_counts_monthly \
+     WHERE month >= $3 AND month < $4 \
+     UNION ALL SELECT provider_id, tier, attended, possible FROM attendance_counts \
+     WHERE on_date >= $4 AND on_date <= $2) c";
 
 /// The first day of a month.
 pub fn month_of(d: NaiveDate) -> NaiveDate {
@@ -677,6 +684,38 @@ pub fn sort_for_import(rows: &mut [ImportMark]) {
     }
 }
 
+/// Sessions per (day or month, provider, tier).
+type DayCounts = std::collections::BTreeMap<(NaiveDate, i64, i64), crate::domain::attendance::Rate>;
+
+/// Adds sessions to a count table keyed (`day_column`, provider_id, tier), in multi-row upserts.
+async fn add_counts(
+    tx: &mut Tx<'_>,
+    table: &str,
+    day_column: &str,
+    counts: DayCounts,
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<_> = counts.into_iter().collect();
+    for chunk in rows.chunks(IMPORT_BATCH) {
+        let mut q = sqlx::QueryBuilder::new(format!(
+            "INSERT INTO {table} ({day_column}, provider_id, tier, attended, possible) "
+        ));
+        q.push_values(chunk, |mut b, ((d, p, t), r)| {
+            b.push_bind(*d)
+                .push_bind(*p)
+                .push_bind(*t)
+                .push_bind(r.attended)
+                .push_bind(r.possible);
+        });
+        q.push(format!(
+            " ON CONFLICT ({day_column}, provider_id, tier) DO UPDATE SET \
+             attended = {table}.attended + excluded.attended, \
+             possible = {table}.possible + excluded.possible"
+        ));
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Rows per INSERT statement in the bulk import (8 values each, well under SQLite's limit).
 pub const IMPORT_BATCH: usize = 400;
 
@@ -694,8 +733,7 @@ pub async fn import_marks(
     at: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
     sort_for_import(rows);
-    let mut counts: std::collections::BTreeMap<(NaiveDate, i64, i64), (i64, i64)> =
-        std::collections::BTreeMap::new();
+    let mut counts = DayCounts::new();
     let mut regs: std::collections::BTreeSet<(i64, NaiveDate, &str)> =
         std::collections::BTreeSet::new();
     let mut inserted = 0;
@@ -716,63 +754,21 @@ pub async fn import_marks(
         inserted += q.build().execute(&mut **tx).await?.rows_affected();
         for m in chunk {
             regs.insert((m.provider_id, m.on_date, m.session));
-            let c = counts
+            counts
                 .entry((m.on_date, m.provider_id, m.tier))
-                .or_default();
-            if crate::domain::attendance::code_possible(m.code) {
-                c.1 += 1;
-                if crate::domain::attendance::code_attended(m.code) {
-                    c.0 += 1;
-                }
-            }
+                .or_default()
+                .add(m.code);
         }
     }
-    // Both in their tables' key order.
-    let counts: Vec<_> = counts.into_iter().collect();
-    for chunk in counts.chunks(IMPORT_BATCH) {
-        let mut q = sqlx::QueryBuilder::new(
-            "INSERT INTO attendance_counts (on_date, provider_id, tier, attended, possible) ",
-        );
-        q.push_values(chunk, |mut b, ((d, p, t), (a, n))| {
-            b.push_bind(*d)
-                .push_bind(*p)
-                .push_bind(*t)
-                .push_bind(*a)
-                .push_bind(*n);
-        });
-        q.push(
-            " ON CONFLICT (provider_id, on_date, tier) DO UPDATE SET \
-             attended = attendance_counts.attended + excluded.attended, \
-             possible = attendance_counts.possible + excluded.possible",
-        );
-        q.build().execute(&mut **tx).await?;
-    }
-    let mut months: std::collections::BTreeMap<(NaiveDate, i64, i64), (i64, i64)> =
-        std::collections::BTreeMap::new();
-    for ((d, p, t), (a, n)) in &counts {
+    // Each in its table's key order.
+    let mut months = DayCounts::new();
+    for ((d, p, t), r) in &counts {
         let e = months.entry((month_of(*d), *p, *t)).or_default();
-        e.0 += a;
-        e.1 += n;
+        e.attended += r.attended;
+        e.possible += r.possible;
     }
-    let months: Vec<_> = months.into_iter().collect();
-    for chunk in months.chunks(IMPORT_BATCH) {
-        let mut q = sqlx::QueryBuilder::new(
-            "INSERT INTO attendance_counts_monthly (month, provider_id, tier, attended, possible) ",
-        );
-        q.push_values(chunk, |mut b, ((m, p, t), (a, n))| {
-            b.push_bind(*m)
-                .push_bind(*p)
-                .push_bind(*t)
-                .push_bind(*a)
-                .push_bind(*n);
-        });
-        q.push(
-            " ON CONFLICT (month, provider_id, tier) DO UPDATE SET \
-             attended = attendance_counts_monthly.attended + excluded.attended, \
-             possible = attendance_counts_monthly.possible + excluded.possible",
-        );
-        q.build().execute(&mut **tx).await?;
-    }
+    add_counts(tx, "attendance_counts", "on_date", counts).await?;
+    add_counts(tx, "attendance_counts_monthly", "month", months).await?;
     let regs: Vec<_> = regs.into_iter().collect();
     for chunk in regs.chunks(IMPORT_BATCH) {
         let mut q = sqlx::QueryBuilder::new(

@@ -303,10 +303,8 @@ pub async fn attendance_by_tier(
     };
     let q = format!(
         "SELECT c.tier, CAST(SUM(c.attended) AS BIGINT), CAST(SUM(c.possible) AS BIGINT) \
-         FROM (SELECT provider_id, tier, attended, possible FROM attendance_counts WHERE on_date >= $1 AND on_date < $3 \
-               UNION ALL SELECT provider_id, tier, attended, possible FROM attendance_counts_monthly WHERE month >= $3 AND month < $4 \
-               UNION ALL SELECT provider_id, tier, attended, possible FROM attendance_counts WHERE on_date >= $4 AND on_date <= $2) c \
-         {join} WHERE 1 = 1{sql} GROUP BY c.tier ORDER BY c.tier"
+         FROM {} {join} WHERE 1 = 1{sql} GROUP BY c.tier ORDER BY c.tier",
+        super::attendance::PERIOD_COUNTS
     );
     let query = sqlx::query_as::<_, (i64, i64, i64)>(&q)
         .bind(f.from)

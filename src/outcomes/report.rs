@@ -42,6 +42,18 @@ pub struct Report {
     pub localities: Vec<(String, Option<f64>, String)>,
 }
 
+impl Bar {
+    /// A bar for a rate that is shown; none for a hidden one.
+    fn of(label: &str, r: &stats::Rate) -> Option<Bar> {
+        r.value.map(|(value, low, high)| Bar {
+            label: label.to_string(),
+            value,
+            low,
+            high,
+        })
+    }
+}
+
 fn interval(r: &stats::Rate) -> String {
     match (r.low, r.high) {
         (Some(l), Some(h)) => format!("{l}% to {h}%"),
@@ -79,6 +91,17 @@ fn group_rates(groups: &[(i64, i64)], total: (i64, i64)) -> Vec<(String, stats::
             (ns[i][0].text(), r)
         })
         .collect()
+}
+
+/// The rows grouped by a key, in key order, with each group's (ended, reintegrated).
+fn grouped<K: Ord>(rows: &[Ended], key: impl Fn(&Ended) -> K) -> BTreeMap<K, (i64, i64)> {
+    let mut out: BTreeMap<K, (i64, i64)> = BTreeMap::new();
+    for e in rows {
+        let c = out.entry(key(e)).or_default();
+        c.0 += 1;
+        c.1 += i64::from(reintegrated(e));
+    }
+    out
 }
 
 fn reintegrated(e: &Ended) -> bool {
@@ -200,13 +223,8 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
     for ((((label, _), (n_text, r)), (s6, w6)), (s12, w12)) in
         groups.iter().zip(&published).zip(six).zip(twelve)
     {
-        if let (Some((v, lo, hi)), true) = (r.value, label != "All tiers") {
-            tier_bars.push(Bar {
-                label: label.clone(),
-                value: v,
-                low: lo,
-                high: hi,
-            });
+        if label != "All tiers" {
+            tier_bars.extend(Bar::of(label, r));
         }
         t.rows.push(vec![
             label.clone(),
@@ -238,7 +256,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         rows: Vec::new(),
     };
     // Tier rows and the all-tiers row, each with its total: protected both ways.
-    let values: Vec<Vec<i64>> = tier_groups(&rows)
+    let values: Vec<Vec<i64>> = groups
         .iter()
         .map(|(_, group)| {
             let mut v: Vec<i64> = dests
@@ -250,7 +268,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         })
         .collect();
     let cells = stats::protect_grid(&values, true, true);
-    for ((label, _), row) in tier_groups(&rows).iter().zip(&cells) {
+    for ((label, _), row) in groups.iter().zip(&cells) {
         let mut out = vec![label.clone()];
         out.extend(row.iter().map(|c| c.text()));
         t.rows.push(out);
@@ -258,13 +276,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
     tables.push(t);
 
     // Each provider against the city.
-    let mut by_provider: BTreeMap<(String, i64), Vec<&Ended>> = BTreeMap::new();
-    for e in &rows {
-        by_provider
-            .entry((e.provider_name.clone(), e.provider_id))
-            .or_default()
-            .push(e);
-    }
+    let by_provider = grouped(&rows, |e| (e.provider_name.clone(), e.provider_id));
     let mut provider_bars = Vec::new();
     let mut t = Table {
         id: "providers",
@@ -280,21 +292,9 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
             .to_vec(),
         rows: Vec::new(),
     };
-    let provider_counts: Vec<(i64, i64)> = by_provider
-        .values()
-        .map(|g| counts(g.iter().copied()))
-        .collect();
-    for (((name, _), _), (n_text, r)) in
-        by_provider.iter().zip(group_rates(&provider_counts, total))
-    {
-        if let Some((v, lo, hi)) = r.value {
-            provider_bars.push(Bar {
-                label: name.clone(),
-                value: v,
-                low: lo,
-                high: hi,
-            });
-        }
+    let provider_counts: Vec<(i64, i64)> = by_provider.values().copied().collect();
+    for ((name, _), (n_text, r)) in by_provider.keys().zip(group_rates(&provider_counts, total)) {
+        provider_bars.extend(Bar::of(name, &r));
         t.rows.push(vec![
             name.clone(),
             n_text,
@@ -307,13 +307,9 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
     tables.push(t);
 
     // Localities (of the provider).
-    let mut by_locality: BTreeMap<String, Vec<&Ended>> = BTreeMap::new();
-    for e in &rows {
-        by_locality
-            .entry(e.locality.clone().unwrap_or_else(|| "No locality".into()))
-            .or_default()
-            .push(e);
-    }
+    let by_locality = grouped(&rows, |e| {
+        e.locality.clone().unwrap_or_else(|| "No locality".into())
+    });
     let mut localities = Vec::new();
     let mut t = Table {
         id: "localities",
@@ -324,11 +320,8 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
             .to_vec(),
         rows: Vec::new(),
     };
-    let locality_counts: Vec<(i64, i64)> = by_locality
-        .values()
-        .map(|g| counts(g.iter().copied()))
-        .collect();
-    for ((name, _), (n_text, r)) in by_locality.iter().zip(group_rates(&locality_counts, total)) {
+    let locality_counts: Vec<(i64, i64)> = by_locality.values().copied().collect();
+    for (name, (n_text, r)) in by_locality.keys().zip(group_rates(&locality_counts, total)) {
         localities.push((name.clone(), r.value.map(|v| v.0), percent(&r)));
         t.rows.push(vec![
             name.clone(),
@@ -363,14 +356,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         .collect();
     // Terms can add up to the period's total, so they are protected against it.
     for ((name, _, _), (n_text, r)) in terms.into_iter().zip(group_rates(&term_counts, total)) {
-        if let Some((v, lo, hi)) = r.value {
-            trend.push(Bar {
-                label: name.clone(),
-                value: v,
-                low: lo,
-                high: hi,
-            });
-        }
+        trend.extend(Bar::of(&name, &r));
         t.rows
             .push(vec![name, n_text, r.k.clone(), percent(&r), interval(&r)]);
     }
@@ -443,7 +429,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
             .to_vec(),
         rows: Vec::new(),
     };
-    let overs: Vec<Vec<i64>> = tier_groups(&rows)
+    let overs: Vec<Vec<i64>> = groups
         .iter()
         .map(|(_, group)| {
             vec![group
@@ -456,9 +442,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         })
         .collect();
     let over_cells = stats::protect_grid(&overs, false, true);
-    for (((label, group), (n_text, _)), over) in
-        tier_groups(&rows).iter().zip(&published).zip(&over_cells)
-    {
+    for (((label, group), (n_text, _)), over) in groups.iter().zip(&published).zip(&over_cells) {
         let mut days: Vec<i64> = group
             .iter()
             .map(|e| (e.end_date - e.start_date).num_days())
