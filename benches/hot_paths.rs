@@ -228,6 +228,26 @@ async fn main() {
         println!("{line}");
         println!();
     }
+    // The whole page as the Taskforce gets it: the report, its charts and the template.
+    println!("| Request | n | median | p95 | req/s | × baseline |");
+    println!("|---|---|---|---|---|---|");
+    time(
+        &progressions,
+        "GET /reports/outcomes for the 2025/26 year (every section, charts, HTML)",
+        5,
+        &get("/reports/outcomes?from=2025-09-01&to=2026-08-31"),
+        b,
+    )
+    .await;
+    time(
+        &progressions,
+        "GET /reports/outcomes for tier 3",
+        5,
+        &get("/reports/outcomes?from=2025-09-01&to=2026-08-31&tier=3"),
+        b,
+    )
+    .await;
+    println!();
     // Last: it changes every provider, which would start index rebuilds under the timings.
     println!("{}", nightly_job(&pool, &config).await);
 }

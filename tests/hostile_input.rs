@@ -209,9 +209,14 @@ async fn query_strings_and_path_ids() {
             Some("taskforce@demo.test"),
             true,
         ),
-        // Ids that parse ("-1") are simply matched by nothing.
+        // Ids that parse ("-1") are refused as no such provider; names are only searched for.
         (
             "/reports/outcomes?provider={}",
+            Some("taskforce@demo.test"),
+            false,
+        ),
+        (
+            "/reports/outcomes?provider_name={}",
             Some("taskforce@demo.test"),
             false,
         ),

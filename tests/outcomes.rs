@@ -26,6 +26,19 @@ fn csv_rows(body: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Moves an active placement's start back so it can end, ten weeks long, 13 weeks ago (both
+/// follow-ups due); returns that end date.
+async fn ended_13_weeks_ago(app: &TestApp, id: i64) -> NaiveDate {
+    let end = today() - Duration::weeks(13);
+    sqlx::query("UPDATE placements SET start_date = $2 WHERE id = $1")
+        .bind(id)
+        .bind(end - Duration::weeks(10))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    end
+}
+
 const TABLES: [&str; 9] = [
     "reintegration",
     "destinations",
@@ -250,13 +263,7 @@ async fn follow_ups_are_scheduled_answered_in_scope_and_reminded_once() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    let end = today() - Duration::weeks(13);
-    sqlx::query("UPDATE placements SET start_date = $2 WHERE id = $1")
-        .bind(id)
-        .bind(end - Duration::weeks(10))
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    let end = ended_13_weeks_ago(&app, id).await;
     let mut tx = apdir::db::write(&app.pool).await.unwrap();
     assert!(
         apdir::db::placements::end(&mut tx, id, end, "home_school", "", apdir::db::now())
@@ -368,4 +375,242 @@ async fn follow_ups_are_scheduled_answered_in_scope_and_reminded_once() {
         .await;
     assert_eq!(r.status(), Status::SeeOther);
     assert_eq!(app.audit_count("answer").await, 2);
+}
+
+/// The published rate of one provider over the last twelve months, from the providers CSV.
+fn provider_rate(rows: &[Vec<String>], name: &str) -> f64 {
+    let row = rows
+        .iter()
+        .find(|r| r[0] == name)
+        .unwrap_or_else(|| panic!("{name} in {rows:?}"));
+    row[3]
+        .trim_end_matches('%')
+        .parse()
+        .unwrap_or_else(|_| panic!("{name}'s rate is published: {row:?}"))
+}
+
+#[rocket::async_test]
+async fn the_demo_reports_sheffields_published_reintegration_rates() {
+    let app = TestApp::with_demo().await;
+    app.login(TASKFORCE).await;
+    // The default period, the last twelve months: DOMAIN.md's 4.8% and 27%.
+    let (s, body) = app.get("/reports/outcomes/providers.csv").await;
+    assert_eq!(s, Status::Ok);
+    let rows = csv_rows(&body);
+    let centre = provider_rate(&rows, "Sheffield Inclusion Centre");
+    let becton = provider_rate(&rows, "Becton School (Chapel House)");
+    assert!((4.0..=6.0).contains(&centre), "Inclusion Centre {centre}%");
+    assert!((25.0..=29.0).contains(&becton), "Becton {becton}%");
+    // Becton's pupils go on to special school as often as DOMAIN.md says (20%).
+    let (n, special): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), SUM(CASE WHEN pl.destination = 'special_school' THEN 1 ELSE 0 END) FROM placements pl \
+         JOIN providers pr ON pr.id = pl.provider_id \
+         WHERE pr.name = 'Becton School (Chapel House)' AND pl.status = 'ended' AND pl.end_date >= $1",
+    )
+    .bind(today() - Duration::days(364))
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        (0.17..=0.23).contains(&(special as f64 / n as f64)),
+        "{special} of {n}"
+    );
+}
+
+#[rocket::async_test]
+async fn a_provider_is_chosen_by_name_and_wildcards_are_literal() {
+    let app = TestApp::with_demo().await;
+    app.login(TASKFORCE).await;
+    let becton: i64 =
+        sqlx::query_scalar("SELECT id FROM providers WHERE name = 'Becton School (Chapel House)'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    // One provider matches part of the name, in any case: the report is for it.
+    let (s, body) = app.get("/reports/outcomes?provider_name=bECTON").await;
+    assert_eq!(s, Status::Ok);
+    assert!(body.contains("For one provider: <strong>Becton School (Chapel House)</strong>"));
+    let (_, by_name) = app
+        .get("/reports/outcomes/reintegration.csv?provider_name=becton")
+        .await;
+    let (_, by_id) = app
+        .get(&format!(
+            "/reports/outcomes/reintegration.csv?provider={becton}"
+        ))
+        .await;
+    let (_, all) = app.get("/reports/outcomes/reintegration.csv").await;
+    assert_eq!(by_name, by_id);
+    assert_ne!(by_name, all);
+    // Several match: the report stays city-wide and offers each of them.
+    let (s, body) = app.get("/reports/outcomes?provider_name=centre").await;
+    assert_eq!(s, Status::Ok);
+    let centres: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM providers WHERE lower(name) LIKE '%centre%' ORDER BY name",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(centres.len() > 1);
+    assert!(body.contains(&format!("{} providers' names contain", centres.len())));
+    for (id, name) in &centres {
+        assert!(
+            body.contains(&format!("provider={id}\">{name}</a>")),
+            "{name}"
+        );
+    }
+    assert!(!body.contains("For one provider:"));
+    // None match, and `%` or `_` is a character, not a wildcard.
+    for text in ["zzz", "%25", "_"] {
+        let (s, body) = app
+            .get(&format!("/reports/outcomes?provider_name={text}"))
+            .await;
+        assert_eq!(s, Status::Ok, "{text}");
+        assert!(
+            body.contains("No provider&#x27;s name contains")
+                || body.contains("No provider's name contains"),
+            "{text}"
+        );
+    }
+    // An unknown provider number is refused.
+    let (s, _) = app.get("/reports/outcomes?provider=999999").await;
+    assert_eq!(s, Status::BadRequest);
+}
+
+#[rocket::async_test]
+async fn attendance_rates_about_one_to_four_pupils_are_not_published() {
+    let app = TestApp::with_demo().await;
+    app.login(TASKFORCE).await;
+    let (from, to) = (today() - Duration::days(364), today());
+    // Placements and pupils in the period, by provider and tier, counted here.
+    let placed: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT provider_id, tier, COUNT(DISTINCT pupil_id), COUNT(*) FROM placements \
+         WHERE status IN ('active', 'ended') AND start_date <= $2 AND (end_date IS NULL OR end_date >= $1) \
+         GROUP BY provider_id, tier",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let (mut hidden, mut shown) = (0, 0);
+    for provider in placed
+        .iter()
+        .map(|p| p.0)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let (s, body) = app
+            .get(&format!(
+                "/reports/outcomes/attendance.csv?provider={provider}"
+            ))
+            .await;
+        assert_eq!(s, Status::Ok);
+        for row in csv_rows(&body).iter().filter(|r| r[0].starts_with("Tier ")) {
+            let tier: i64 = row[0][5..6].parse().unwrap();
+            let (pupils, placements) = placed
+                .iter()
+                .find(|p| p.0 == provider && p.1 == tier)
+                .map_or((0, 0), |p| (p.2, p.3));
+            if pupils < 5 {
+                assert_eq!((row[1].as_str(), row[2].as_str()), ("c", "c"), "{row:?}");
+                hidden += 1;
+            } else {
+                assert_eq!(row[1], placements.to_string(), "{row:?}");
+                assert!(row[2].ends_with('%') || row[2] == "no sessions", "{row:?}");
+                shown += 1;
+            }
+        }
+    }
+    assert!(
+        hidden > 0 && shown > 0,
+        "both cases are checked: {hidden} hidden, {shown} shown"
+    );
+}
+
+#[derive(Debug, PartialEq, sqlx::FromRow)]
+struct OutcomeRow {
+    placement_id: i64,
+    end_date: NaiveDate,
+    tier: i64,
+    place_type: String,
+    provider_id: i64,
+    commissioner: String,
+    destination: String,
+    start_date: NaiveDate,
+    length_days: i64,
+    max_weeks: Option<i64>,
+    followup_6: Option<bool>,
+    followup_12: Option<bool>,
+    prior_attended: Option<i64>,
+    prior_possible: Option<i64>,
+}
+
+async fn outcome_rows(app: &TestApp) -> Vec<OutcomeRow> {
+    sqlx::query_as(
+        "SELECT placement_id, end_date, tier, place_type, provider_id, commissioner, destination, start_date, \
+         length_days, max_weeks, followup_6, followup_12, prior_attended, prior_possible \
+         FROM placement_outcomes ORDER BY placement_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[rocket::async_test]
+async fn the_report_rows_follow_every_change_to_an_ended_placement() {
+    let app = TestApp::with_demo().await;
+    let ended: i64 = app
+        .count("SELECT COUNT(*) FROM placements WHERE status = 'ended'")
+        .await;
+    assert_eq!(outcome_rows(&app).await.len() as i64, ended);
+    // An active placement ends with a return home 13 weeks ago; its 6-week follow-up is
+    // answered and the school enters attendance from before it, each through its own path.
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM placements WHERE status = 'active' ORDER BY id LIMIT 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let end = ended_13_weeks_ago(&app, id).await;
+    let now = apdir::db::now();
+    let mut tx = apdir::db::write(&app.pool).await.unwrap();
+    assert!(
+        apdir::db::placements::end(&mut tx, id, end, "home_school", "", now)
+            .await
+            .unwrap()
+    );
+    assert!(apdir::db::outcomes::answer(
+        &mut tx,
+        apdir::db::pupils::PupilScope::Progressions,
+        id,
+        6,
+        true,
+        "",
+        (1, today(), now),
+    )
+    .await
+    .unwrap());
+    apdir::db::attendance::set_prior(&mut tx, id, 120, 61, None, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let kept = outcome_rows(&app).await;
+    let row = kept
+        .iter()
+        .find(|r| r.placement_id == id)
+        .expect("a row for the ended placement");
+    assert_eq!(row.end_date, end);
+    assert_eq!(row.destination, "home_school");
+    assert_eq!(row.length_days, 70, "ten weeks long");
+    assert_eq!((row.followup_6, row.followup_12), (Some(true), None));
+    assert_eq!(
+        (row.prior_attended, row.prior_possible),
+        (Some(61), Some(120))
+    );
+    // Kept in step: rebuilding every row from the source tables changes nothing.
+    let mut tx = apdir::db::write(&app.pool).await.unwrap();
+    apdir::db::outcomes::record(&mut tx, 0, i64::MAX)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(outcome_rows(&app).await, kept);
+    assert_eq!(kept.len() as i64, ended + 1);
 }

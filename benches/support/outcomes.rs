@@ -154,7 +154,12 @@ pub async fn run(pool: &db::Pool, factor: f64) -> Vec<String> {
     .execute(&mut *tx)
     .await
     .expect("answers");
+    db::outcomes::record(&mut tx, first + 1, i64::MAX)
+        .await
+        .expect("report rows");
     tx.commit().await.expect("commit");
+    // As the nightly job and bulk imports do after a day's changes.
+    db::optimize(pool).await.expect("statistics");
     let seeded = t.elapsed();
 
     let today = d(2026, 9, 1);

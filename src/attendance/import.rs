@@ -220,5 +220,7 @@ pub async fn import_marks(pool: &Pool, data: &[u8]) -> Result<Report, ImportErro
     )
     .await?;
     tx.commit().await?;
+    // Thousands of new rows: the planner's statistics are out of date.
+    db::optimize(pool).await?;
     Ok(report)
 }

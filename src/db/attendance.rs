@@ -412,31 +412,46 @@ pub async fn rates(
     to: NaiveDate,
 ) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     let g = grouping.sql();
-    let (months_from, months_to) = whole_months(from, to);
-    sqlx::query_as(&format!(
+    let q = format!(
         "SELECT {g} AS group_name, CAST(SUM(c.attended) AS BIGINT), CAST(SUM(c.possible) AS BIGINT) \
          FROM {PERIOD_COUNTS} JOIN providers pr ON pr.id = c.provider_id \
          LEFT JOIN localities l ON l.id = pr.locality_id \
          GROUP BY 1 ORDER BY 1"
-    ))
-    .bind(from)
-    .bind(to)
-    .bind(months_from)
-    .bind(months_to)
-    .fetch_all(pool)
-    .await
+    );
+    bind_period(sqlx::query_as(&q), from, to)
+        .fetch_all(pool)
+        .await
 }
 
-/// The counts of a period as `c` (provider_id, tier, attended, possible), in three ranges,
-/// each one range of its table's key: the days before the whole months, the whole months from
-/// the monthly totals, the days after. Binds: $1 from, $2 to, and $3, $4 from `whole_months`.
+/// The counts of a period as `c` (provider_id, tier, attended, possible), in five ranges, each
+/// one range of its table's key (see `PeriodRanges`). Binds: $1 from, $2 to, then $3 d1, $4 d2,
+/// $5 m1, $6 m2 (`bind_period`).
 pub(crate) const PERIOD_COUNTS: &str =
     "(SELECT provider_id, tier, attended, possible FROM attendance_counts \
      WHERE on_date >= $1 AND on_date < $3 \
      UNION ALL SELECT provider_id, tier, attended, possible FROM attendance_counts_monthly \
-     WHERE month >= $3 AND month < $4 \
+     WHERE month >= $5 AND month < $6 \
      UNION ALL SELECT provider_id, tier, attended, possible FROM attendance_counts \
-     WHERE on_date >= $4 AND on_date <= $2) c";
+     WHERE on_date >= $4 AND on_date <= $2 \
+     UNION ALL SELECT provider_id, tier, -attended, -possible FROM attendance_counts \
+     WHERE on_date >= $5 AND on_date < $1 \
+     UNION ALL SELECT provider_id, tier, -attended, -possible FROM attendance_counts \
+     WHERE on_date > $2 AND on_date < $6) c";
+
+/// Binds a period for `PERIOD_COUNTS`: $1 to $6.
+pub(crate) fn bind_period<'q, O>(
+    q: sqlx::query::QueryAs<'q, super::Db, O, <super::Db as sqlx::Database>::Arguments<'q>>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> sqlx::query::QueryAs<'q, super::Db, O, <super::Db as sqlx::Database>::Arguments<'q>> {
+    let r = PeriodRanges::of(from, to);
+    q.bind(from)
+        .bind(to)
+        .bind(r.d1)
+        .bind(r.d2)
+        .bind(r.m1)
+        .bind(r.m2)
+}
 
 /// The first day of a month.
 pub fn month_of(d: NaiveDate) -> NaiveDate {
@@ -447,21 +462,54 @@ fn next_month(m: NaiveDate) -> NaiveDate {
     m.checked_add_months(chrono::Months::new(1)).unwrap_or(m)
 }
 
-/// The whole months inside `from..=to` as a half-open range of month starts `[a, b)`; empty
-/// (a == b, past `to` or at `from`'s month end) when there is none.
-pub fn whole_months(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let a = if from.day() == 1 {
-        from
-    } else {
-        next_month(month_of(from))
-    };
-    let after_to = to.succ_opt().unwrap_or(to);
-    let b = month_of(after_to);
-    if b > a {
-        (a, b)
-    } else {
-        // No whole month: the daily ranges [from, a) and [a, to] cover the period once.
-        (a.min(after_to), a.min(after_to))
+/// How a period is read from the counts: the monthly totals for months `[m1, m2)`, the daily
+/// counts added for `[from, d1)` and `[d2, to]`, and the daily counts taken away for the days
+/// of those months outside the period, `[m1, from)` and `(to, m2)`. A part month at either end
+/// is read whichever way touches fewer days: a term starting on 5 January reads January's
+/// total less its first four days rather than 27 days of daily counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodRanges {
+    pub d1: NaiveDate,
+    pub m1: NaiveDate,
+    pub m2: NaiveDate,
+    pub d2: NaiveDate,
+}
+
+impl PeriodRanges {
+    pub fn of(from: NaiveDate, to: NaiveDate) -> PeriodRanges {
+        let after_to = to.succ_opt().unwrap_or(to);
+        // Start: from the 1st, or subtract the days before `from`, or add the days to the
+        // next month.
+        let first = month_of(from);
+        let m1 = if from == first || (from - first) < (next_month(first) - from) {
+            first
+        } else {
+            next_month(first)
+        };
+        // End: to the month's end, or subtract the days after `to`, or add the days of its
+        // month up to `to`.
+        let last = month_of(to);
+        let m2 =
+            if after_to == next_month(last) || (next_month(last) - after_to) < (after_to - last) {
+                next_month(last)
+            } else {
+                last
+            };
+        if m1 >= m2 {
+            // No month worth reading whole: daily counts only, [from, to].
+            return PeriodRanges {
+                d1: after_to,
+                m1: from,
+                m2: from,
+                d2: after_to,
+            };
+        }
+        PeriodRanges {
+            d1: m1.max(from),
+            m1,
+            m2,
+            d2: m2.min(after_to),
+        }
     }
 }
 
@@ -648,6 +696,8 @@ pub async fn set_prior(
     .bind(at)
     .execute(&mut **tx)
     .await?;
+    // An ended placement's report row carries it.
+    super::outcomes::record(tx, placement_id, placement_id).await?;
     Ok(())
 }
 
@@ -810,41 +860,89 @@ pub async fn counts_by_placement(
 
 #[cfg(test)]
 mod tests {
-    use super::whole_months;
+    use super::PeriodRanges;
     use chrono::NaiveDate;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().expect("date")
     }
 
-    /// Each day of the period is counted once: from the daily table before the whole months,
-    /// the monthly table within them, the daily table after them.
+    /// Each day of the period counts once and every other day nets to nothing: +1 in an added
+    /// daily range or a whole month, -1 in a subtracted range. Checked for every period of up
+    /// to 400 days starting in a sample of days across two years.
     #[test]
-    fn whole_months_split_a_period_without_overlap() {
-        let cases = [
-            ("2025-09-03", "2026-07-22", "2025-10-01", "2026-07-01"),
-            ("2025-09-01", "2025-09-30", "2025-09-01", "2025-10-01"),
-            ("2025-09-15", "2025-10-31", "2025-10-01", "2025-11-01"),
-            ("2025-12-01", "2026-01-31", "2025-12-01", "2026-02-01"),
-            // No whole month: an empty monthly range, and the daily ranges cover the period.
-            ("2025-09-03", "2025-09-20", "2025-09-21", "2025-09-21"),
-            ("2025-09-01", "2025-09-15", "2025-09-01", "2025-09-01"),
-            ("2025-09-20", "2025-10-10", "2025-10-01", "2025-10-01"),
-            ("2026-02-28", "2026-02-28", "2026-03-01", "2026-03-01"),
-        ];
-        for (from, to, a, b) in cases {
-            assert_eq!(whole_months(d(from), d(to)), (d(a), d(b)), "{from}..{to}");
-            // The three ranges tile [from, to] exactly.
-            let (a, b) = whole_months(d(from), d(to));
-            let mut day = d(from);
-            while day <= d(to) {
-                let hits = [day < a, day >= a && day < b, day >= b]
-                    .iter()
-                    .filter(|x| **x)
-                    .count();
-                assert_eq!(hits, 1, "{day} in {from}..{to}");
-                day = day.succ_opt().expect("day");
+    fn period_ranges_count_each_day_once() {
+        let weight = |r: PeriodRanges, from: NaiveDate, to: NaiveDate, day: NaiveDate| {
+            let mut w = 0;
+            if day >= from && day < r.d1 {
+                w += 1;
             }
+            if day >= r.d2 && day <= to {
+                w += 1;
+            }
+            if day >= r.m1 && day < r.m2 {
+                w += 1;
+            }
+            if day >= r.m1 && day < from {
+                w -= 1;
+            }
+            if day > to && day < r.m2 {
+                w -= 1;
+            }
+            w
+        };
+        let mut from = d("2025-08-01");
+        while from < d("2026-09-01") {
+            for len in [0i64, 1, 3, 17, 27, 30, 31, 45, 80, 120, 200, 364, 400] {
+                let to = from + chrono::Duration::days(len);
+                let r = PeriodRanges::of(from, to);
+                assert!(r.m1 <= r.m2, "{from}..{to}: {r:?}");
+                let mut day = from - chrono::Duration::days(40);
+                while day <= to + chrono::Duration::days(40) {
+                    let want = i32::from(day >= from && day <= to);
+                    assert_eq!(
+                        weight(r, from, to, day),
+                        want,
+                        "{day} in {from}..{to}: {r:?}"
+                    );
+                    day = day.succ_opt().expect("day");
+                }
+            }
+            from += chrono::Duration::days(3);
         }
+    }
+
+    /// The part months are read the shorter way.
+    #[test]
+    fn part_months_are_read_the_cheaper_way() {
+        // A term from 5 January to 27 March: January less 4 days, March less 4 days.
+        let r = PeriodRanges::of(d("2026-01-05"), d("2026-03-27"));
+        assert_eq!((r.m1, r.m2), (d("2026-01-01"), d("2026-04-01")));
+        // From the 20th, the 11 days to the month's end are added; to the 22nd, July's
+        // total less its last 9 days.
+        let r = PeriodRanges::of(d("2025-09-20"), d("2026-07-22"));
+        assert_eq!(
+            (r.d1, r.m1, r.m2, r.d2),
+            (
+                d("2025-10-01"),
+                d("2025-10-01"),
+                d("2026-08-01"),
+                d("2026-07-23")
+            )
+        );
+        // To the 10th: the 10 days are added.
+        let r = PeriodRanges::of(d("2025-09-01"), d("2026-07-10"));
+        assert_eq!((r.m2, r.d2), (d("2026-07-01"), d("2026-07-01")));
+        // Whole months need no daily counts.
+        let r = PeriodRanges::of(d("2025-09-01"), d("2026-08-31"));
+        assert_eq!(
+            (r.d1, r.m1, r.m2, r.d2),
+            (
+                d("2025-09-01"),
+                d("2025-09-01"),
+                d("2026-09-01"),
+                d("2026-09-01")
+            )
+        );
     }
 }

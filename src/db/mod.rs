@@ -85,7 +85,30 @@ pub async fn migrate(pool: &Pool) -> Result<(), sqlx::migrate::MigrateError> {
     let migrator = sqlx::migrate!("migrations/postgres");
     #[cfg(not(feature = "postgres"))]
     let migrator = sqlx::migrate!("migrations/sqlite");
-    migrator.run(pool).await
+    migrator.run(pool).await?;
+    // SQLite plans from statistics only once they exist; a fresh or newly migrated database
+    // gets them at once (PostgreSQL's autovacuum keeps its own).
+    if !cfg!(feature = "postgres") {
+        optimize(pool).await?;
+    }
+    Ok(())
+}
+
+/// Refreshes the query planner's statistics: run at start-up, nightly and after bulk imports.
+/// Without them SQLite picks an index by its shape alone, and chose the status index over the
+/// sixth-day index for the outcomes report (100 ms against 1 ms at national scale). SQLite
+/// samples at most 1,000 rows of each index (31 ms on a 4 GB database).
+pub async fn optimize(pool: &Pool) -> Result<(), sqlx::Error> {
+    if cfg!(feature = "postgres") {
+        sqlx::query("ANALYZE").execute(pool).await?;
+    } else {
+        let mut conn = pool.acquire().await?;
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("ANALYZE").execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The database answers a trivial query.

@@ -35,6 +35,42 @@ pub async fn schedule(
     Ok(())
 }
 
+/// A placement's length in days, from `pl.start_date` to `pl.end_date`.
+#[cfg(not(feature = "postgres"))]
+const LENGTH_DAYS: &str = "CAST(julianday(pl.end_date) - julianday(pl.start_date) AS INTEGER)";
+#[cfg(feature = "postgres")]
+const LENGTH_DAYS: &str = "(pl.end_date - pl.start_date)";
+
+/// Writes the report's row (`placement_outcomes`) for each ended placement with an id from
+/// `first` to `last`, afresh from the placement, its plan, follow-ups and prior attendance;
+/// removes the row of any that is not ended. Called in the transaction of every change to
+/// those: a placement ending, a follow-up answered, prior attendance entered.
+pub async fn record(tx: &mut Tx<'_>, first: i64, last: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM placement_outcomes WHERE placement_id >= $1 AND placement_id <= $2")
+        .bind(first)
+        .bind(last)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO placement_outcomes (end_date, placement_id, tier, place_type, provider_id, commissioner, \
+         destination, start_date, length_days, max_weeks, followup_6, followup_12, prior_attended, prior_possible) \
+         SELECT pl.end_date, pl.id, pl.tier, pl.place_type, pl.provider_id, pl.commissioner, pl.destination, \
+         pl.start_date, {LENGTH_DAYS}, pp.max_weeks, f6.still_in_mainstream, f12.still_in_mainstream, pa.attended, pa.possible \
+         FROM placements pl \
+         LEFT JOIN placement_plans pp ON pp.placement_id = pl.id \
+         LEFT JOIN placement_followups f6 ON f6.placement_id = pl.id AND f6.weeks = 6 \
+         LEFT JOIN placement_followups f12 ON f12.placement_id = pl.id AND f12.weeks = 12 \
+         LEFT JOIN prior_attendance pa ON pa.placement_id = pl.id \
+         WHERE pl.id >= $1 AND pl.id <= $2 AND pl.status = 'ended' AND pl.end_date IS NOT NULL \
+         AND pl.start_date IS NOT NULL AND pl.provider_id IS NOT NULL AND pl.destination IS NOT NULL"
+    ))
+    .bind(first)
+    .bind(last)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A follow-up as its school or the Progressions Team sees it (they may see the pupil).
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct FollowUp {
@@ -112,7 +148,11 @@ pub async fn answer(
     .bind(by.1)
     .execute(&mut **tx)
     .await?;
-    Ok(r.rows_affected() == 1)
+    if r.rows_affected() != 1 {
+        return Ok(false);
+    }
+    record(tx, placement_id, placement_id).await?;
+    Ok(true)
 }
 
 /// Unanswered follow-ups due by `on` not yet reminded: (placement, weeks, due, school,
@@ -164,7 +204,7 @@ pub struct Filters {
     pub commissioner: Option<String>,
 }
 
-/// The filters as SQL over `pl` (placements) and `pr` (providers), from parameter `$3` on
+/// The filters as SQL over `pl` (placements or their report rows), from parameter `$3` on
 /// ($1 and $2 are the period); and the values to bind, in order.
 fn filter_sql(f: &Filters) -> (String, Vec<FilterValue>) {
     let mut sql = String::new();
@@ -183,11 +223,18 @@ fn filter_sql(f: &Filters) -> (String, Vec<FilterValue>) {
     if let Some(p) = f.provider {
         add("pl.provider_id = ?", FilterValue::Int(p));
     }
+    // As subqueries on the provider, not joins: the planner reads the few providers first.
     if let Some(l) = f.locality {
-        add("pr.locality_id = ?", FilterValue::Int(l));
+        add(
+            "pl.provider_id IN (SELECT pr.id FROM providers pr WHERE pr.locality_id = ?)",
+            FilterValue::Int(l),
+        );
     }
     if let Some(r) = &f.registration {
-        add("pr.registration = ?", FilterValue::Text(r.clone()));
+        add(
+            "pl.provider_id IN (SELECT pr.id FROM providers pr WHERE pr.registration = ?)",
+            FilterValue::Text(r.clone()),
+        );
     }
     if let Some(c) = &f.commissioner {
         add("pl.commissioner = ?", FilterValue::Text(c.clone()));
@@ -213,45 +260,120 @@ macro_rules! bind_filters {
     }};
 }
 
-/// One ended placement as the report counts it: no pupil identifier.
-#[derive(Debug, Clone, FromRow)]
-pub struct Ended {
-    pub tier: i64,
-    pub destination: String,
-    pub provider_id: i64,
-    pub provider_name: String,
-    pub locality: Option<String>,
-    pub start_date: NaiveDate,
-    pub end_date: NaiveDate,
-    pub max_weeks: Option<i64>,
-    pub sixth_day: Option<NaiveDate>,
-    pub followup_6: Option<bool>,
-    pub followup_6_due: Option<NaiveDate>,
-    pub followup_12: Option<bool>,
-    pub followup_12_due: Option<NaiveDate>,
-    pub prior_attended: Option<i64>,
-    pub prior_possible: Option<i64>,
+/// The placements that ended in a period (filtered), counted for the report: aggregates
+/// only, so a year at national scale is a few thousand numbers, not 100,000 rows.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// (tier, destination, placements)
+    pub destinations: Vec<(i64, String, i64)>,
+    /// (provider id, name, locality, ended, reintegrated)
+    pub providers: Vec<ProviderCount>,
+    /// (end date, ended, reintegrated)
+    pub days: Vec<(NaiveDate, i64, i64)>,
+    /// (tier, length in days, placements, how many of them ran past their maximum period)
+    pub lengths: Vec<(i64, i64, i64, i64)>,
+    /// Reintegrated placements by (tier, end date, 6-week answer, 12-week answer, placements).
+    pub followups: Vec<FollowUpCount>,
+    /// (placements with attendance before recorded, sessions attended, sessions possible)
+    pub prior: (i64, i64, i64),
 }
 
-/// Placements that ended in the period, filtered.
-pub async fn ended(pool: &Pool, f: &Filters) -> Result<Vec<Ended>, sqlx::Error> {
+pub type ProviderCount = (i64, String, Option<String>, i64, i64);
+pub type FollowUpCount = (i64, NaiveDate, Option<bool>, Option<bool>, i64);
+
+/// Reintegration as SQL over `pl` (DOMAIN.md section 10; `REINTEGRATED`).
+fn reintegrated_sql() -> String {
+    let keys: Vec<String> = REINTEGRATED.iter().map(|d| format!("'{d}'")).collect();
+    format!("pl.destination IN ({})", keys.join(", "))
+}
+
+/// Runs `select` over the period's rows of `placement_outcomes` (filtered), with `tail`
+/// (grouping) after the conditions.
+async fn over_period<T>(
+    pool: &Pool,
+    f: &Filters,
+    select: &str,
+    tail: &str,
+) -> Result<Vec<T>, sqlx::Error>
+where
+    T: Send + Unpin + for<'r> FromRow<'r, <super::Db as sqlx::Database>::Row>,
+{
+    over_period_as(pool, f, "{rows}", select, tail).await
+}
+
+/// As `over_period`, with the select placed at `{rows}` in `outer`.
+async fn over_period_as<T>(
+    pool: &Pool,
+    f: &Filters,
+    outer: &str,
+    select: &str,
+    tail: &str,
+) -> Result<Vec<T>, sqlx::Error>
+where
+    T: Send + Unpin + for<'r> FromRow<'r, <super::Db as sqlx::Database>::Row>,
+{
     let (sql, values) = filter_sql(f);
-    let q = format!(
-        "SELECT pl.tier, pl.destination, pl.provider_id, pr.name AS provider_name, l.name AS locality, \
-         pl.start_date, pl.end_date, pp.max_weeks, pl.sixth_day, \
-         f6.still_in_mainstream AS followup_6, f6.due_on AS followup_6_due, \
-         f12.still_in_mainstream AS followup_12, f12.due_on AS followup_12_due, \
-         pa.attended AS prior_attended, pa.possible AS prior_possible \
-         FROM placements pl JOIN providers pr ON pr.id = pl.provider_id \
-         LEFT JOIN localities l ON l.id = pr.locality_id \
-         LEFT JOIN placement_plans pp ON pp.placement_id = pl.id \
-         LEFT JOIN placement_followups f6 ON f6.placement_id = pl.id AND f6.weeks = 6 \
-         LEFT JOIN placement_followups f12 ON f12.placement_id = pl.id AND f12.weeks = 12 \
-         LEFT JOIN prior_attendance pa ON pa.placement_id = pl.id \
-         WHERE pl.status = 'ended' AND pl.end_date >= $1 AND pl.end_date <= $2{sql}"
+    let rows = format!(
+        "SELECT {select} FROM placement_outcomes pl WHERE pl.end_date >= $1 AND pl.end_date <= $2{sql} {tail}"
     );
-    let query = sqlx::query_as::<_, Ended>(&q).bind(f.from).bind(f.to);
+    let q = outer.replace("{rows}", &rows);
+    let query = sqlx::query_as::<_, T>(&q).bind(f.from).bind(f.to);
     bind_filters!(query, &values).fetch_all(pool).await
+}
+
+/// The period's ended placements, counted six ways side by side.
+pub async fn summary(pool: &Pool, f: &Filters) -> Result<Summary, sqlx::Error> {
+    let k = format!(
+        "CAST(SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS BIGINT)",
+        reintegrated_sql()
+    );
+    let by_provider = format!("pl.provider_id, CAST(COUNT(*) AS BIGINT) AS n, {k} AS k");
+    let by_day = format!("pl.end_date, CAST(COUNT(*) AS BIGINT), {k}");
+    let followed = format!(
+        "AND {} GROUP BY pl.tier, pl.end_date, pl.followup_6, pl.followup_12",
+        reintegrated_sql()
+    );
+    let (destinations, providers, days, lengths, followups, prior) = tokio::try_join!(
+        over_period(pool, f, "pl.tier, pl.destination, CAST(COUNT(*) AS BIGINT)", "GROUP BY pl.tier, pl.destination"),
+        // Labelled in the same read: a name per provider, not per placement.
+        over_period_as(
+            pool,
+            f,
+            "SELECT p.id, p.name, l.name, x.n, x.k FROM ({rows}) x JOIN providers p ON p.id = x.provider_id \
+             LEFT JOIN localities l ON l.id = p.locality_id",
+            &by_provider,
+            "GROUP BY pl.provider_id",
+        ),
+        over_period(pool, f, &by_day, "GROUP BY pl.end_date"),
+        over_period(
+            pool,
+            f,
+            "pl.tier, pl.length_days, CAST(COUNT(*) AS BIGINT), CAST(SUM(CASE WHEN pl.max_weeks IS NOT NULL \
+             AND pl.length_days > pl.max_weeks * 7 THEN 1 ELSE 0 END) AS BIGINT)",
+            "GROUP BY pl.tier, pl.length_days",
+        ),
+        over_period(
+            pool,
+            f,
+            "pl.tier, pl.end_date, pl.followup_6, pl.followup_12, CAST(COUNT(*) AS BIGINT)",
+            &followed,
+        ),
+        over_period::<(i64, i64, i64)>(
+            pool,
+            f,
+            "CAST(COUNT(pl.prior_possible) AS BIGINT), CAST(COALESCE(SUM(pl.prior_attended), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(pl.prior_possible), 0) AS BIGINT)",
+            "",
+        ),
+    )?;
+    Ok(Summary {
+        destinations,
+        providers,
+        days,
+        lengths,
+        followups,
+        prior: prior.first().copied().unwrap_or_default(),
+    })
 }
 
 /// Sessions attended and possible during the placements that ended in the period and have
@@ -261,10 +383,9 @@ pub async fn during_with_prior(pool: &Pool, f: &Filters) -> Result<(i64, i64), s
     let q = format!(
         "SELECT CAST(COALESCE(SUM(CASE WHEN m.code = '/' OR m.code = 'L' THEN 1 ELSE 0 END), 0) AS BIGINT), \
          CAST(COALESCE(SUM(CASE WHEN m.code = 'Y1' OR m.code = 'Y2' THEN 0 ELSE 1 END), 0) AS BIGINT) \
-         FROM placements pl JOIN providers pr ON pr.id = pl.provider_id \
-         JOIN prior_attendance pa ON pa.placement_id = pl.id \
-         JOIN attendance_marks m ON m.placement_id = pl.id \
-         WHERE pl.status = 'ended' AND pl.end_date >= $1 AND pl.end_date <= $2{sql}"
+         FROM placement_outcomes pl \
+         JOIN attendance_marks m ON m.placement_id = pl.placement_id \
+         WHERE pl.prior_possible IS NOT NULL AND pl.end_date >= $1 AND pl.end_date <= $2{sql}"
     );
     let query = sqlx::query_as::<_, (i64, i64)>(&q).bind(f.from).bind(f.to);
     bind_filters!(query, &values).fetch_one(pool).await
@@ -276,42 +397,81 @@ pub async fn attendance_by_tier(
     pool: &Pool,
     f: &Filters,
 ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    let (sql, values) = attendance_filter_sql(f, "c", 7);
+    let q = format!(
+        "SELECT c.tier, CAST(SUM(c.attended) AS BIGINT), CAST(SUM(c.possible) AS BIGINT) \
+         FROM {} WHERE 1 = 1{sql} GROUP BY c.tier ORDER BY c.tier",
+        super::attendance::PERIOD_COUNTS
+    );
+    let query =
+        super::attendance::bind_period(sqlx::query_as::<_, (i64, i64, i64)>(&q), f.from, f.to);
+    bind_filters!(query, &values).fetch_all(pool).await
+}
+
+/// The filters the attendance counts can apply (tier, provider, locality, registration) over
+/// `{table}`, from parameter `$first` on.
+fn attendance_filter_sql(f: &Filters, table: &str, first: usize) -> (String, Vec<FilterValue>) {
     let mut sql = String::new();
     let mut values = Vec::new();
-    let mut n = 5;
     for (clause, v) in [
-        ("c.tier = ?", f.tier.map(FilterValue::Int)),
-        ("c.provider_id = ?", f.provider.map(FilterValue::Int)),
-        ("pr.locality_id = ?", f.locality.map(FilterValue::Int)),
+        ("{t}.tier = ?", f.tier.map(FilterValue::Int)),
+        ("{t}.provider_id = ?", f.provider.map(FilterValue::Int)),
         (
-            "pr.registration = ?",
+            "{t}.provider_id IN (SELECT pr.id FROM providers pr WHERE pr.locality_id = ?)",
+            f.locality.map(FilterValue::Int),
+        ),
+        (
+            "{t}.provider_id IN (SELECT pr.id FROM providers pr WHERE pr.registration = ?)",
             f.registration.clone().map(FilterValue::Text),
         ),
     ] {
         if let Some(v) = v {
-            sql.push_str(&format!(" AND {}", clause.replace('?', &format!("${n}"))));
+            let n = first + values.len();
+            sql.push_str(&format!(
+                " AND {}",
+                clause.replace("{t}", table).replace('?', &format!("${n}"))
+            ));
             values.push(v);
-            n += 1;
         }
     }
-    let (mf, mt) = super::attendance::whole_months(f.from, f.to);
-    // The providers table only when a filter needs it: a year is 180,000 count rows.
-    let join = if f.locality.is_some() || f.registration.is_some() {
-        "JOIN providers pr ON pr.id = c.provider_id"
-    } else {
-        ""
-    };
+    (sql, values)
+}
+
+/// Placements at some time in the period, by tier, with the filters the attendance counts
+/// apply: what each tier's attendance rate is about. (tier, placements, whether they are of 5
+/// pupils or more), so a rate about 1 to 4 pupils can be suppressed.
+pub async fn placed_by_tier(
+    pool: &Pool,
+    f: &Filters,
+) -> Result<Vec<(i64, i64, bool)>, sqlx::Error> {
+    const PLACED: &str =
+        "FROM placements pl WHERE pl.status IN ('active', 'ended') AND pl.start_date <= $2 \
+                          AND (pl.end_date IS NULL OR pl.end_date >= $1)";
+    let (sql, values) = attendance_filter_sql(f, "pl", 3);
     let q = format!(
-        "SELECT c.tier, CAST(SUM(c.attended) AS BIGINT), CAST(SUM(c.possible) AS BIGINT) \
-         FROM {} {join} WHERE 1 = 1{sql} GROUP BY c.tier ORDER BY c.tier",
-        super::attendance::PERIOD_COUNTS
+        "SELECT pl.tier, CAST(COUNT(*) AS BIGINT) {PLACED}{sql} GROUP BY pl.tier ORDER BY pl.tier"
     );
-    let query = sqlx::query_as::<_, (i64, i64, i64)>(&q)
-        .bind(f.from)
-        .bind(f.to)
-        .bind(mf)
-        .bind(mt);
-    bind_filters!(query, &values).fetch_all(pool).await
+    let query = sqlx::query_as::<_, (i64, i64)>(&q).bind(f.from).bind(f.to);
+    let tiers = bind_filters!(query, &values).fetch_all(pool).await?;
+    // Whether there are 5 different pupils, without counting them all: a distinct count of
+    // 150,000 placements costs more than the rest of the report's attendance.
+    let n = 3 + values.len();
+    let q = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT DISTINCT pl.pupil_id {PLACED}{sql} AND pl.tier = ${n} LIMIT 5) x"
+    );
+    let mut out = Vec::new();
+    for (tier, placements) in tiers {
+        let five = placements >= 5 && {
+            let query = sqlx::query_scalar::<_, i64>(&q).bind(f.from).bind(f.to);
+            bind_filters!(query, &values)
+                .bind(tier)
+                .fetch_one(pool)
+                .await?
+                >= 5
+        };
+        out.push((tier, placements, five));
+    }
+    Ok(out)
 }
 
 /// Exclusion placements whose sixth school day fell in the period: (started by it, all).
@@ -319,8 +479,7 @@ pub async fn sixth_day(pool: &Pool, f: &Filters) -> Result<(i64, i64), sqlx::Err
     let (sql, values) = filter_sql(f);
     let q = format!(
         "SELECT CAST(COALESCE(SUM(CASE WHEN pl.start_date IS NOT NULL AND pl.start_date <= pl.sixth_day THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COUNT(*) AS BIGINT) \
-         FROM placements pl JOIN providers pr ON pr.id = pl.provider_id \
+         CAST(COUNT(*) AS BIGINT) FROM placements pl \
          WHERE pl.sixth_day IS NOT NULL AND pl.sixth_day >= $1 AND pl.sixth_day <= $2 \
          AND pl.status IN ('active', 'ended'){sql}"
     );

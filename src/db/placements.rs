@@ -363,6 +363,7 @@ pub async fn end(
     }
     // A return to mainstream is followed up at 6 and 12 weeks.
     super::outcomes::schedule(tx, id, end_date, destination).await?;
+    super::outcomes::record(tx, id, id).await?;
     Ok(true)
 }
 

@@ -331,6 +331,34 @@ pub async fn totals(pool: &Pool) -> Result<(i64, i64), sqlx::Error> {
         .await
 }
 
+/// Providers picked by name for a filter: the one whose name is exactly `text` (any case) if
+/// there is one, otherwise those whose name contains it, by name, at most `limit`.
+pub async fn named(pool: &Pool, text: &str, limit: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let exact: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM providers WHERE lower(name) = lower($1) ORDER BY id LIMIT 1",
+    )
+    .bind(text)
+    .fetch_all(pool)
+    .await?;
+    if !exact.is_empty() {
+        return Ok(exact);
+    }
+    // The text is matched literally: % and _ in it are not wildcards.
+    let pattern = format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    sqlx::query_as(
+        "SELECT id, name FROM providers WHERE lower(name) LIKE lower($1) ESCAPE '\\' ORDER BY name, id LIMIT $2",
+    )
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
 /// Providers whose due diligence is not simply approved, by name, for the Progressions Team.
 pub async fn needing_attention(pool: &Pool) -> Result<Vec<ProviderView>, sqlx::Error> {
     let ids: Vec<i64> = sqlx::query_scalar(

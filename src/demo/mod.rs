@@ -4,6 +4,7 @@
 //! Everything is generated from a fixed seed, so two loads give the same data.
 
 mod data;
+mod history;
 mod placements;
 
 use crate::auth::password;
@@ -468,6 +469,28 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
         progressions,
     )
     .await?;
+    // The demo school keeps its scripted twelve pupils; former pupils are other schools'.
+    let former: Vec<history::School> = school_rows
+        .iter()
+        .filter(|(id, _)| *id != demo_school_id)
+        .map(|(id, s)| history::School {
+            id: *id,
+            establishment: s.establishment,
+            secondary: s.secondary,
+        })
+        .collect();
+    out.placements += history::seed(
+        &mut tx,
+        &calendar,
+        crate::framework::today(),
+        &former,
+        &planned,
+    )
+    .await?;
+    out.pupils = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pupils")
+        .fetch_one(&mut *tx)
+        .await? as usize;
+    placements::finish(&mut tx).await?;
     db::audit::record(
         &mut *tx,
         &db::audit::Entry {

@@ -56,14 +56,14 @@ const OBJECTIVES: &[(&str, &str)] = &[
     ),
 ];
 
-fn at(d: NaiveDate) -> DateTime<Utc> {
+pub(super) fn at(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(9, 0, 0)
         .map(|t| Utc.from_utc_datetime(&t))
         .unwrap_or_else(db::now)
 }
 
 /// A reason that fits the place type.
-fn reason_for(place_type: &str, rng: &mut ChaCha8Rng) -> rules::Reason {
+pub(super) fn reason_for(place_type: &str, rng: &mut ChaCha8Rng) -> rules::Reason {
     use rules::Reason::*;
     match place_type {
         "exclusion" => PermanentExclusion,
@@ -78,41 +78,65 @@ fn reason_for(place_type: &str, rng: &mut ChaCha8Rng) -> rules::Reason {
     }
 }
 
-/// Destinations in proportions like Sheffield's (medical AP about 27% back to mainstream,
-/// the Inclusion Centre under 5%, time-limited tier 2 places most often back home).
-fn destination_for(place_type: &str, rng: &mut ChaCha8Rng) -> rules::Destination {
+/// Destinations in proportions like Sheffield's: medical AP 27% back to mainstream and 20% to
+/// special school; a registered provider for excluded pupils (the Inclusion Centre) 4.8%,
+/// whatever the place type; time-limited tier 2 places most often back home.
+pub(super) fn destination_table(
+    provider: &PlannedProvider,
+    place_type: &str,
+) -> &'static [(rules::Destination, u32)] {
     use rules::Destination::*;
-    let table: &[(rules::Destination, u32)] = match place_type {
+    let pupil_referral =
+        provider.registration == "registered_school" && provider.place_types.contains(&"exclusion");
+    match place_type {
+        _ if pupil_referral => &[
+            (NewMainstream, 48),
+            (SpecialSchool, 200),
+            (Post16Eet, 302),
+            (OtherAp, 250),
+            (Neet, 120),
+            (LeftArea, 50),
+            (Other, 30),
+        ],
         "medical" => &[
-            (HomeSchool, 18),
-            (NewMainstream, 9),
-            (SpecialSchool, 15),
-            (Post16Eet, 20),
-            (OtherAp, 20),
-            (Neet, 8),
-            (LeftArea, 5),
-            (Other, 5),
+            (HomeSchool, 180),
+            (NewMainstream, 90),
+            (SpecialSchool, 200),
+            (Post16Eet, 200),
+            (OtherAp, 180),
+            (Neet, 70),
+            (LeftArea, 40),
+            (Other, 40),
         ],
         "exclusion" => &[
-            (NewMainstream, 5),
-            (SpecialSchool, 20),
-            (Post16Eet, 30),
-            (OtherAp, 25),
-            (Neet, 12),
-            (LeftArea, 5),
-            (Other, 3),
+            (NewMainstream, 50),
+            (SpecialSchool, 200),
+            (Post16Eet, 300),
+            (OtherAp, 250),
+            (Neet, 120),
+            (LeftArea, 50),
+            (Other, 30),
         ],
         _ => &[
-            (HomeSchool, 45),
-            (NewMainstream, 10),
-            (SpecialSchool, 8),
-            (Post16Eet, 15),
-            (OtherAp, 12),
-            (Neet, 6),
-            (LeftArea, 2),
-            (Other, 2),
+            (HomeSchool, 450),
+            (NewMainstream, 100),
+            (SpecialSchool, 80),
+            (Post16Eet, 150),
+            (OtherAp, 120),
+            (Neet, 60),
+            (LeftArea, 20),
+            (Other, 20),
         ],
-    };
+    }
+}
+
+/// A destination drawn by chance from the provider's table.
+fn destination_for(
+    provider: &PlannedProvider,
+    place_type: &str,
+    rng: &mut ChaCha8Rng,
+) -> rules::Destination {
+    let table = destination_table(provider, place_type);
     let mut roll = rng.gen_range(0..table.iter().map(|t| t.1).sum::<u32>());
     for (d, w) in table {
         if roll < *w {
@@ -120,7 +144,7 @@ fn destination_for(place_type: &str, rng: &mut ChaCha8Rng) -> rules::Destination
         }
         roll -= w;
     }
-    HomeSchool
+    rules::Destination::HomeSchool
 }
 
 fn takes_placements(p: &PlannedProvider) -> bool {
@@ -436,35 +460,20 @@ pub async fn seed(
             }
             if plan == Plan::Ended {
                 let end = (start + Duration::weeks(weeks)).min(today - Duration::days(3));
-                let dest = destination_for(place_type, &mut rng);
-                store::end(
-                    tx,
-                    id,
-                    end,
-                    dest.key(),
-                    if dest == rules::Destination::Other {
-                        "Elective home education"
-                    } else {
-                        ""
-                    },
-                    at(end),
-                )
-                .await?;
-                store::event(
-                    tx,
-                    id,
-                    None,
-                    "ended",
-                    &format!("Ended: {}.", dest.label().to_lowercase()),
-                    at(end),
-                )
-                .await?;
+                let dest = destination_for(provider, place_type, &mut rng);
+                end_placement(tx, id, end, dest).await?;
             }
         }
         made += 1;
     }
     // The register history above was written mark by mark: count it once.
     crate::db::attendance::recount_all(tx).await?;
+    Ok(made)
+}
+
+/// What follows every placement, the history's too: answers to the follow-ups already due,
+/// and the attendance schools recorded before placements.
+pub async fn finish(tx: &mut Tx<'_>) -> Result<(), sqlx::Error> {
     // Follow-ups already due are answered: most pupils are still in mainstream at 6 weeks,
     // fewer at 12 (and none at 12 who had left by 6). Fixed by placement id, so deterministic.
     for (weeks, still) in [
@@ -494,7 +503,33 @@ pub async fn seed(
     .bind(crate::db::now())
     .execute(&mut **tx)
     .await?;
-    Ok(made)
+    // Written above without the service's paths: the report's rows afresh.
+    crate::db::outcomes::record(tx, 0, i64::MAX).await?;
+    Ok(())
+}
+
+/// Ends a placement through the service's path, with its timeline event.
+pub(super) async fn end_placement(
+    tx: &mut Tx<'_>,
+    id: i64,
+    end: NaiveDate,
+    dest: rules::Destination,
+) -> Result<(), sqlx::Error> {
+    let note = if dest == rules::Destination::Other {
+        "Elective home education"
+    } else {
+        ""
+    };
+    store::end(tx, id, end, dest.key(), note, at(end)).await?;
+    store::event(
+        tx,
+        id,
+        None,
+        "ended",
+        &format!("Ended: {}.", dest.label().to_lowercase()),
+        at(end),
+    )
+    .await
 }
 
 /// A register history for one placement: each school day its pattern includes, up to `last`,

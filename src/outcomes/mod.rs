@@ -29,6 +29,8 @@ pub struct Query {
     tier: Option<String>,
     place_type: Option<String>,
     provider: Option<String>,
+    /// Part of a provider's name, for when there are too many providers to list.
+    provider_name: Option<String>,
     locality: Option<String>,
     registration: Option<String>,
     route: Option<String>,
@@ -121,10 +123,6 @@ impl Query {
 }
 
 async fn options(state: &AppState) -> AppResult<minijinja::Value> {
-    let providers: Vec<(i64, String)> =
-        sqlx::query_as("SELECT DISTINCT pr.id, pr.name FROM providers pr JOIN placements pl ON pl.provider_id = pr.id ORDER BY pr.name")
-            .fetch_all(&state.pool)
-            .await?;
     let localities: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM localities ORDER BY sort_order, name")
             .fetch_all(&state.pool)
@@ -144,7 +142,56 @@ async fn options(state: &AppState) -> AppResult<minijinja::Value> {
     let years = [last, this]
         .map(|(a, b)| (format!("{}/{}", a.format("%Y"), b.format("%y")), a, b))
         .to_vec();
-    Ok(context! { providers, localities, place_types, terms, years })
+    Ok(context! { localities, place_types, terms, years })
+}
+
+/// A provider asked for by name: the name searched and, unless exactly one provider matched
+/// (and is now the filter), the providers to choose from.
+#[derive(Debug, Default, serde::Serialize)]
+struct ProviderPick {
+    searched: Option<String>,
+    name: Option<String>,
+    choices: Vec<(i64, String)>,
+    more: bool,
+}
+
+/// How many providers a name search offers before asking for more of the name.
+const CHOICES: usize = 20;
+
+async fn pick_provider(state: &AppState, q: &Query, f: &mut Filters) -> AppResult<ProviderPick> {
+    if let Some(id) = f.provider {
+        let name = db::providers::by_id(&state.pool, id)
+            .await?
+            .map(|p| p.row.name)
+            .ok_or_else(|| AppError::BadRequest("There is no provider with that number".into()))?;
+        return Ok(ProviderPick {
+            name: Some(name),
+            ..ProviderPick::default()
+        });
+    }
+    let Some(text) = blank(&q.provider_name) else {
+        return Ok(ProviderPick::default());
+    };
+    let text = crate::domain::text::single_line(text, "a provider's name", 200)
+        .map_err(|e| AppError::BadRequest(e.0))?;
+    let text = text.as_str();
+    let mut found = db::providers::named(&state.pool, text, CHOICES as i64 + 1).await?;
+    if let [(id, name)] = found.as_slice() {
+        f.provider = Some(*id);
+        return Ok(ProviderPick {
+            searched: Some(text.to_string()),
+            name: Some(name.clone()),
+            ..ProviderPick::default()
+        });
+    }
+    let more = found.len() > CHOICES;
+    found.truncate(CHOICES);
+    Ok(ProviderPick {
+        searched: Some(text.to_string()),
+        name: None,
+        choices: found,
+        more,
+    })
 }
 
 async fn build(
@@ -152,8 +199,9 @@ async fn build(
     actor: &Actor,
     q: &Query,
     what: &str,
-) -> AppResult<(Filters, report::Report)> {
-    let f = q.filters(crate::attendance::today())?;
+) -> AppResult<(Filters, report::Report, ProviderPick)> {
+    let mut f = q.filters(crate::attendance::today())?;
+    let pick = pick_provider(state, q, &mut f).await?;
     let r = report::build(&state.pool, &f, crate::attendance::today()).await?;
     db::audit::record(
         &state.pool,
@@ -165,7 +213,7 @@ async fn build(
         ),
     )
     .await?;
-    Ok((f, r))
+    Ok((f, r, pick))
 }
 
 fn charts(r: &report::Report) -> minijinja::Value {
@@ -185,12 +233,17 @@ async fn page(
     state: &State<AppState>,
     q: Query,
 ) -> AppResult<Reply> {
-    let (f, r) = build(state, &actor, &q, "page").await?;
+    let (f, r, pick) = build(state, &actor, &q, "page").await?;
     let qs = q.query_string(&f);
+    // The same filters with no provider, for the links that choose one.
+    let qs_any_provider = q.query_string(&Filters {
+        provider: None,
+        ..f.clone()
+    });
     view.ok(
         "outcomes/report.html.j2",
         context! {
-            report => &r, charts => charts(&r), options => options(state).await?, qs,
+            report => &r, charts => charts(&r), options => options(state).await?, qs, qs_any_provider, pick,
             f => context! {
                 from => f.from.to_string(), to => f.to.to_string(), tier => f.tier,
                 place_type => f.place_type, provider => f.provider, locality => f.locality,
@@ -209,10 +262,10 @@ async fn board(
     state: &State<AppState>,
     q: Query,
 ) -> AppResult<Reply> {
-    let (f, r) = build(state, &actor, &q, "board").await?;
+    let (f, r, pick) = build(state, &actor, &q, "board").await?;
     view.ok(
         "outcomes/board.html.j2",
-        context! { report => &r, charts => charts(&r), from => f.from.to_string(), to => f.to.to_string(), qs => q.query_string(&f) },
+        context! { report => &r, charts => charts(&r), from => f.from.to_string(), to => f.to.to_string(), qs => q.query_string(&f), provider => pick.name },
     )
 }
 
@@ -226,7 +279,7 @@ async fn table_csv(
     q: Query,
 ) -> AppResult<Download> {
     let name = table.strip_suffix(".csv").ok_or(AppError::NotFound)?;
-    let (f, r) = build(state, &actor, &q, &format!("export {name}")).await?;
+    let (f, r, _) = build(state, &actor, &q, &format!("export {name}")).await?;
     let t = r
         .tables
         .iter()

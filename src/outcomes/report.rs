@@ -3,7 +3,7 @@
 //! printable board report and the CSV exports show the same cells.
 
 use super::stats::{self, against, median, rate, Cell};
-use crate::db::outcomes::{self as store, Ended, Filters, REINTEGRATED};
+use crate::db::outcomes::{self as store, Filters, Summary, REINTEGRATED};
 use crate::db::Pool;
 use crate::domain::attendance::{Band, Rate as AttendanceRate};
 use crate::domain::placement::Destination;
@@ -32,12 +32,35 @@ pub struct Bar {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct ProvidersPage {
+    pub rows: Vec<Vec<String>>,
+    pub note: String,
+}
+
+/// Providers a page lists at most; the rest are in the CSV.
+pub const PAGE_PROVIDERS: usize = 50;
+
+/// Which of the groups are the `limit` with the most placements ended (ties to the earlier).
+fn largest(counts: &[(i64, i64)], limit: usize) -> Vec<bool> {
+    let mut by_size: Vec<usize> = (0..counts.len()).collect();
+    by_size.sort_by_key(|i| std::cmp::Reverse(counts[*i].0));
+    let mut keep = vec![false; counts.len()];
+    for i in by_size.into_iter().take(limit) {
+        keep[i] = true;
+    }
+    keep
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub tables: Vec<Table>,
     /// The city's reintegration rate under the filters (all tiers), for comparisons.
     pub city: Option<f64>,
     pub tier_bars: Vec<Bar>,
     pub provider_bars: Vec<Bar>,
+    /// When there are more providers than a page can usefully show: the rows the page shows
+    /// (the CSV keeps them all) and a note saying so.
+    pub providers_page: Option<ProvidersPage>,
     pub trend: Vec<Bar>,
     pub localities: Vec<(String, Option<f64>, String)>,
 }
@@ -93,55 +116,50 @@ fn group_rates(groups: &[(i64, i64)], total: (i64, i64)) -> Vec<(String, stats::
         .collect()
 }
 
-/// The rows grouped by a key, in key order, with each group's (ended, reintegrated).
-fn grouped<K: Ord>(rows: &[Ended], key: impl Fn(&Ended) -> K) -> BTreeMap<K, (i64, i64)> {
-    let mut out: BTreeMap<K, (i64, i64)> = BTreeMap::new();
-    for e in rows {
-        let c = out.entry(key(e)).or_default();
-        c.0 += 1;
-        c.1 += i64::from(reintegrated(e));
-    }
-    out
+/// Tier 1, 2, 3 and all tiers: the groups the tier tables show, each as (label, tier or
+/// `None` for all).
+const TIER_GROUPS: [(&str, Option<i64>); 4] = [
+    ("Tier 1", Some(1)),
+    ("Tier 2", Some(2)),
+    ("Tier 3", Some(3)),
+    ("All tiers", None),
+];
+
+fn in_group(tier: i64, group: Option<i64>) -> bool {
+    group.is_none_or(|g| g == tier)
 }
 
-fn reintegrated(e: &Ended) -> bool {
-    REINTEGRATED.contains(&e.destination.as_str())
+fn reintegrated(destination: &str) -> bool {
+    REINTEGRATED.contains(&destination)
 }
 
-/// Ended and reintegrated counts of some placements.
-fn counts<'a>(rows: impl Iterator<Item = &'a Ended>) -> (i64, i64) {
-    rows.fold((0, 0), |(n, k), e| (n + 1, k + i64::from(reintegrated(e))))
-}
-
-fn tier_groups(rows: &[Ended]) -> Vec<(String, Vec<&Ended>)> {
-    let mut groups: Vec<(String, Vec<&Ended>)> = (1..=3)
-        .map(|t| {
-            (
-                format!("Tier {t}"),
-                rows.iter().filter(|e| e.tier == t).collect(),
-            )
+/// A tier group's (ended, reintegrated).
+fn tier_counts(s: &Summary, group: Option<i64>) -> (i64, i64) {
+    s.destinations
+        .iter()
+        .filter(|(tier, _, _)| in_group(*tier, group))
+        .fold((0, 0), |(n, k), (_, d, c)| {
+            (n + c, k + if reintegrated(d) { *c } else { 0 })
         })
-        .collect();
-    groups.push(("All tiers".into(), rows.iter().collect()));
-    groups
 }
 
-/// Sustained at `weeks`: of the reintegrated placements whose follow-up is answered,
-/// (answered, still in mainstream); and how many follow-ups are due but unanswered.
-fn sustained(rows: &[&Ended], weeks: i64, today: NaiveDate) -> ((i64, i64), i64) {
+/// Sustained at `weeks` in a tier group: of the reintegrated placements whose follow-up is
+/// answered, (answered, still in mainstream); and how many follow-ups are due but unanswered.
+fn sustained(s: &Summary, group: Option<i64>, weeks: i64, today: NaiveDate) -> ((i64, i64), i64) {
     let (mut yes, mut answered, mut waiting) = (0, 0, 0);
-    for e in rows.iter().filter(|e| reintegrated(e)) {
-        let (answer, due) = if weeks == 6 {
-            (e.followup_6, e.followup_6_due)
-        } else {
-            (e.followup_12, e.followup_12_due)
-        };
+    for (tier, end, six, twelve, n) in &s.followups {
+        if !in_group(*tier, group) {
+            continue;
+        }
+        let answer = if weeks == 6 { six } else { twelve };
+        // Due `weeks` after the end, as `db::outcomes::schedule` sets it.
+        let due = *end + chrono::Duration::weeks(weeks);
         match answer {
             Some(still) => {
-                answered += 1;
-                yes += i64::from(still);
+                answered += n;
+                yes += if *still { *n } else { 0 };
             }
-            None if due.is_some_and(|d| d <= today) => waiting += 1,
+            None if due <= today => waiting += n,
             None => {}
         }
     }
@@ -150,14 +168,10 @@ fn sustained(rows: &[&Ended], weeks: i64, today: NaiveDate) -> ((i64, i64), i64)
 
 /// The sustained rates and waiting counts for the three tiers and all tiers, protected like
 /// the other tier figures.
-fn sustained_by_tier(
-    groups: &[(String, Vec<&Ended>)],
-    weeks: i64,
-    today: NaiveDate,
-) -> Vec<(stats::Rate, String)> {
-    let all: Vec<((i64, i64), i64)> = groups
+fn sustained_by_tier(s: &Summary, weeks: i64, today: NaiveDate) -> Vec<(stats::Rate, String)> {
+    let all: Vec<((i64, i64), i64)> = TIER_GROUPS
         .iter()
-        .map(|(_, g)| sustained(g, weeks, today))
+        .map(|(_, g)| sustained(s, *g, weeks, today))
         .collect();
     let rates: Vec<(i64, i64)> = all.iter().map(|a| a.0).collect();
     let mut published: Vec<stats::Rate> = group_rates(&rates[..3], rates[3])
@@ -176,10 +190,15 @@ fn sustained_by_tier(
 pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report, sqlx::Error> {
     // Every read at once: on a pool they run side by side, and the report waits for the
     // slowest (the period's ended placements) rather than the sum.
-    let (rows, terms, attendance, prior_during, sixth, supply, statuses, concerns) = tokio::try_join!(
-        store::ended(pool, f),
+    let (summary, terms, (attendance, placed), prior_during, sixth, supply, statuses, concerns) = tokio::try_join!(
+        store::summary(pool, f),
         store::terms(pool, f.from, f.to),
-        store::attendance_by_tier(pool, f),
+        async {
+            tokio::try_join!(
+                store::attendance_by_tier(pool, f),
+                store::placed_by_tier(pool, f)
+            )
+        },
         store::during_with_prior(pool, f),
         store::sixth_day(pool, f),
         store::sufficiency(pool),
@@ -209,25 +228,24 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         .to_vec(),
         rows: Vec::new(),
     };
-    let groups = tier_groups(&rows);
-    let ended_k: Vec<(i64, i64)> = groups
+    let ended_k: Vec<(i64, i64)> = TIER_GROUPS
         .iter()
-        .map(|(_, g)| counts(g.iter().copied()))
+        .map(|(_, g)| tier_counts(&summary, *g))
         .collect();
-    let total = counts(rows.iter());
+    let total = ended_k[3];
     let mut published = group_rates(&ended_k[..3], total);
     published.push((Cell::of(total.0).text(), rate(total.1, total.0)));
     let city = published[3].1.value.map(|v| v.0);
-    let six = sustained_by_tier(&groups, 6, today);
-    let twelve = sustained_by_tier(&groups, 12, today);
-    for ((((label, _), (n_text, r)), (s6, w6)), (s12, w12)) in
-        groups.iter().zip(&published).zip(six).zip(twelve)
+    let six = sustained_by_tier(&summary, 6, today);
+    let twelve = sustained_by_tier(&summary, 12, today);
+    for ((((label, group), (n_text, r)), (s6, w6)), (s12, w12)) in
+        TIER_GROUPS.iter().zip(&published).zip(six).zip(twelve)
     {
-        if label != "All tiers" {
+        if group.is_some() {
             tier_bars.extend(Bar::of(label, r));
         }
         t.rows.push(vec![
-            label.clone(),
+            label.to_string(),
             n_text.clone(),
             r.k.clone(),
             percent(r),
@@ -256,27 +274,38 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         rows: Vec::new(),
     };
     // Tier rows and the all-tiers row, each with its total: protected both ways.
-    let values: Vec<Vec<i64>> = groups
+    let values: Vec<Vec<i64>> = TIER_GROUPS
         .iter()
         .map(|(_, group)| {
             let mut v: Vec<i64> = dests
                 .iter()
-                .map(|d| group.iter().filter(|e| e.destination == d.key()).count() as i64)
+                .map(|d| {
+                    summary
+                        .destinations
+                        .iter()
+                        .filter(|(tier, dest, _)| in_group(*tier, *group) && dest == d.key())
+                        .map(|x| x.2)
+                        .sum()
+                })
                 .collect();
-            v.push(group.len() as i64);
+            v.push(tier_counts(&summary, *group).0);
             v
         })
         .collect();
     let cells = stats::protect_grid(&values, true, true);
-    for ((label, _), row) in groups.iter().zip(&cells) {
-        let mut out = vec![label.clone()];
+    for ((label, _), row) in TIER_GROUPS.iter().zip(&cells) {
+        let mut out = vec![label.to_string()];
         out.extend(row.iter().map(|c| c.text()));
         t.rows.push(out);
     }
     tables.push(t);
 
     // Each provider against the city.
-    let by_provider = grouped(&rows, |e| (e.provider_name.clone(), e.provider_id));
+    let by_provider: BTreeMap<(&str, i64), (i64, i64)> = summary
+        .providers
+        .iter()
+        .map(|(id, name, _, n, k)| ((name.as_str(), *id), (*n, *k)))
+        .collect();
     let mut provider_bars = Vec::new();
     let mut t = Table {
         id: "providers",
@@ -293,10 +322,21 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         rows: Vec::new(),
     };
     let provider_counts: Vec<(i64, i64)> = by_provider.values().copied().collect();
-    for ((name, _), (n_text, r)) in by_provider.keys().zip(group_rates(&provider_counts, total)) {
-        provider_bars.extend(Bar::of(name, &r));
+    // At national scale a page of every provider is neither readable nor quick: it shows the
+    // providers with the most placements ended (in name order), the CSV has them all.
+    let on_page = largest(&provider_counts, PAGE_PROVIDERS);
+    let mut page_rows = Vec::new();
+    for (((name, _), (n_text, r)), shown) in by_provider
+        .keys()
+        .zip(group_rates(&provider_counts, total))
+        .zip(&on_page)
+    {
+        if *shown {
+            provider_bars.extend(Bar::of(name, &r));
+            page_rows.push(t.rows.len());
+        }
         t.rows.push(vec![
-            name.clone(),
+            name.to_string(),
             n_text,
             r.k.clone(),
             percent(&r),
@@ -304,12 +344,26 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
             against(r.value, city).to_string(),
         ]);
     }
+    let providers_page = (page_rows.len() < t.rows.len()).then(|| ProvidersPage {
+        rows: page_rows.iter().map(|i| t.rows[*i].clone()).collect(),
+        note: format!(
+            "Showing the {} providers with the most placements ended, of {}. The CSV has every provider; \
+             a provider's name in the filters shows one.",
+            page_rows.len(),
+            t.rows.len()
+        ),
+    });
     tables.push(t);
 
     // Localities (of the provider).
-    let by_locality = grouped(&rows, |e| {
-        e.locality.clone().unwrap_or_else(|| "No locality".into())
-    });
+    let mut by_locality: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for (_, _, locality, n, k) in &summary.providers {
+        let c = by_locality
+            .entry(locality.clone().unwrap_or_else(|| "No locality".into()))
+            .or_default();
+        c.0 += n;
+        c.1 += k;
+    }
     let mut localities = Vec::new();
     let mut t = Table {
         id: "localities",
@@ -348,10 +402,11 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
     let term_counts: Vec<(i64, i64)> = terms
         .iter()
         .map(|(_, starts, ends)| {
-            counts(
-                rows.iter()
-                    .filter(|e| e.end_date >= *starts && e.end_date <= *ends),
-            )
+            summary
+                .days
+                .iter()
+                .filter(|(d, _, _)| d >= starts && d <= ends)
+                .fold((0, 0), |(n, k), (_, dn, dk)| (n + dn, k + dk))
         })
         .collect();
     // Terms can add up to the period's total, so they are protected against it.
@@ -369,7 +424,8 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         description: format!(
             "Sessions attended out of sessions possible at providers between {} and {} (the place type and \
              commissioning route filters do not apply: the daily counts do not hold them). Then, for {period} \
-             whose school recorded attendance before the placement, attendance before and during.",
+             whose school recorded attendance before the placement, attendance before and during. A rate about 1 to 4 \
+             pupils is not published.",
             f.from, f.to
         ),
         columns: ["Group", "Placements", "Attendance", "Persistent or severe absence"]
@@ -377,23 +433,34 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
             .to_vec(),
         rows: Vec::new(),
     };
+    // A tier's rate is about its pupils: with 1 to 4 of them it is not published.
     for (tier, attended, possible) in attendance {
         let r = AttendanceRate { attended, possible };
+        let (placements, five_pupils) = placed
+            .iter()
+            .find(|(t, ..)| *t == tier)
+            .map_or((0, false), |(_, n, five)| (*n, *five));
+        let (count, rate, band) = if !five_pupils {
+            ("c".to_string(), "c".to_string(), "c".to_string())
+        } else {
+            (
+                placements.to_string(),
+                r.percent()
+                    .map(|p| format!("{p}%"))
+                    .unwrap_or_else(|| "no sessions".into()),
+                band_text(r.band()).to_string(),
+            )
+        };
         t.rows.push(vec![
-            format!("Tier {tier}, during placements"),
-            String::new(),
-            r.percent()
-                .map(|p| format!("{p}%"))
-                .unwrap_or_else(|| "no sessions".into()),
-            band_text(r.band()).into(),
+            format!("Tier {tier}, during placements in the period"),
+            count,
+            rate,
+            band,
         ]);
     }
-    let with_prior: Vec<&Ended> = rows.iter().filter(|e| e.prior_possible.is_some()).collect();
-    let placements = Cell::of(with_prior.len() as i64);
-    let before = AttendanceRate {
-        attended: with_prior.iter().filter_map(|e| e.prior_attended).sum(),
-        possible: with_prior.iter().filter_map(|e| e.prior_possible).sum(),
-    };
+    let (with_prior, attended, possible) = summary.prior;
+    let placements = Cell::of(with_prior);
+    let before = AttendanceRate { attended, possible };
     let (attended, possible) = prior_during;
     let during = AttendanceRate { attended, possible };
     let shown = |r: &AttendanceRate| {
@@ -406,7 +473,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         }
     };
     t.rows.push(vec![
-        "Before placement (school records)".into(),
+        "Before placement, from school records (placements)".into(),
         placements.text(),
         shown(&before),
         String::new(),
@@ -429,23 +496,22 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
             .to_vec(),
         rows: Vec::new(),
     };
-    let overs: Vec<Vec<i64>> = groups
+    let lengths = |group: Option<i64>| {
+        summary
+            .lengths
+            .iter()
+            .filter(move |(tier, ..)| in_group(*tier, group))
+    };
+    let overs: Vec<Vec<i64>> = TIER_GROUPS
         .iter()
-        .map(|(_, group)| {
-            vec![group
-                .iter()
-                .filter(|e| {
-                    e.max_weeks
-                        .is_some_and(|w| (e.end_date - e.start_date).num_days() > w * 7)
-                })
-                .count() as i64]
-        })
+        .map(|(_, group)| vec![lengths(*group).map(|l| l.3).sum()])
         .collect();
     let over_cells = stats::protect_grid(&overs, false, true);
-    for (((label, group), (n_text, _)), over) in groups.iter().zip(&published).zip(&over_cells) {
-        let mut days: Vec<i64> = group
-            .iter()
-            .map(|e| (e.end_date - e.start_date).num_days())
+    for (((label, group), (n_text, _)), over) in TIER_GROUPS.iter().zip(&published).zip(&over_cells)
+    {
+        // Each placement's length, from the (length, how many) counts.
+        let mut days: Vec<i64> = lengths(*group)
+            .flat_map(|(_, d, n, _)| std::iter::repeat_n(*d, usize::try_from(*n).unwrap_or(0)))
             .collect();
         let med = if n_text == "c" {
             "c".into()
@@ -455,7 +521,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
                 .unwrap_or_default()
         };
         t.rows
-            .push(vec![label.clone(), n_text.clone(), med, over[0].text()]);
+            .push(vec![label.to_string(), n_text.clone(), med, over[0].text()]);
     }
     tables.push(t);
 
@@ -525,6 +591,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
         city,
         tier_bars,
         provider_bars,
+        providers_page,
         trend,
         localities,
     })
@@ -535,5 +602,19 @@ fn band_text(band: Band) -> &'static str {
         Band::Severe => "Severe (below 50%)",
         Band::Persistent => "Persistent (below 90%)",
         Band::Good | Band::NoSessions => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::largest;
+
+    #[test]
+    fn a_page_keeps_the_providers_with_most_placements_in_their_order() {
+        let counts = [(3, 1), (9, 2), (1, 0), (9, 5), (4, 4)];
+        assert_eq!(largest(&counts, 3), [false, true, false, true, true]);
+        // Ties go to the earlier provider; a limit above the count keeps every one.
+        assert_eq!(largest(&[(2, 0), (2, 0)], 1), [true, false]);
+        assert_eq!(largest(&counts, 50), [true; 5]);
     }
 }

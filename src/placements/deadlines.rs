@@ -212,6 +212,8 @@ pub async fn nightly(pool: &Pool, config: &Config) -> Result<String, sqlx::Error
         tx.commit().await?;
     }
     let followups = crate::outcomes::followups::remind(pool, config, today).await?;
+    // A day's changes, for the query planner (the reports' plans depend on it).
+    db::optimize(pool).await?;
     Ok(format!(
         "{due} reviews due soon, {overdue} overdue, {ending} maximum periods ending, {sixth} sixth-day warnings, \
          {followups} follow-ups due"
