@@ -403,8 +403,7 @@ impl Grouping {
 }
 
 /// Sessions attended and possible per group between two dates, from the per-provider counts
-/// (aggregates only): whole months from the monthly totals, the part months at either end
-/// from the daily counts.
+/// (aggregates only), read as `PeriodRanges` says.
 pub async fn rates(
     pool: &Pool,
     grouping: Grouping,

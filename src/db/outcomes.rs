@@ -10,6 +10,11 @@ use sqlx::FromRow;
 /// Destinations that count as reintegration (DOMAIN.md section 10).
 pub const REINTEGRATED: [&str; 2] = ["home_school", "new_mainstream"];
 
+/// When a follow-up `weeks` after a placement's end falls due.
+pub fn due_on(end_date: NaiveDate, weeks: i64) -> NaiveDate {
+    end_date + chrono::Duration::weeks(weeks)
+}
+
 /// Schedules the 6- and 12-week follow-ups of a placement that ended with a return to
 /// mainstream (nothing for any other destination). In the transaction that ends it.
 pub async fn schedule(
@@ -28,7 +33,7 @@ pub async fn schedule(
         )
         .bind(placement_id)
         .bind(weeks)
-        .bind(end_date + chrono::Duration::weeks(weeks))
+        .bind(due_on(end_date, weeks))
         .execute(&mut **tx)
         .await?;
     }
@@ -207,37 +212,40 @@ pub struct Filters {
 /// The filters as SQL over `pl` (placements or their report rows), from parameter `$3` on
 /// ($1 and $2 are the period); and the values to bind, in order.
 fn filter_sql(f: &Filters) -> (String, Vec<FilterValue>) {
+    filters_over(f, "pl", 3, true)
+}
+
+/// The filters as SQL over `table`, from parameter `$first` on. Without `all`, only those the
+/// attendance counts can apply (tier, provider, locality, registration: the counts hold no
+/// place type or route).
+fn filters_over(f: &Filters, table: &str, first: usize, all: bool) -> (String, Vec<FilterValue>) {
+    let text =
+        |v: &Option<String>, applies: bool| v.clone().filter(|_| applies).map(FilterValue::Text);
     let mut sql = String::new();
     let mut values = Vec::new();
-    let mut add = |clause: &str, v: FilterValue| {
-        let n = 3 + values.len();
-        sql.push_str(&format!(" AND {}", clause.replace('?', &format!("${n}"))));
-        values.push(v);
-    };
-    if let Some(t) = f.tier {
-        add("pl.tier = ?", FilterValue::Int(t));
-    }
-    if let Some(p) = &f.place_type {
-        add("pl.place_type = ?", FilterValue::Text(p.clone()));
-    }
-    if let Some(p) = f.provider {
-        add("pl.provider_id = ?", FilterValue::Int(p));
-    }
-    // As subqueries on the provider, not joins: the planner reads the few providers first.
-    if let Some(l) = f.locality {
-        add(
-            "pl.provider_id IN (SELECT pr.id FROM providers pr WHERE pr.locality_id = ?)",
-            FilterValue::Int(l),
-        );
-    }
-    if let Some(r) = &f.registration {
-        add(
-            "pl.provider_id IN (SELECT pr.id FROM providers pr WHERE pr.registration = ?)",
-            FilterValue::Text(r.clone()),
-        );
-    }
-    if let Some(c) = &f.commissioner {
-        add("pl.commissioner = ?", FilterValue::Text(c.clone()));
+    for (clause, v) in [
+        ("{t}.tier = ?", f.tier.map(FilterValue::Int)),
+        ("{t}.place_type = ?", text(&f.place_type, all)),
+        ("{t}.provider_id = ?", f.provider.map(FilterValue::Int)),
+        // As subqueries on the provider, not joins: the planner reads the few providers first.
+        (
+            "{t}.provider_id IN (SELECT pr.id FROM providers pr WHERE pr.locality_id = ?)",
+            f.locality.map(FilterValue::Int),
+        ),
+        (
+            "{t}.provider_id IN (SELECT pr.id FROM providers pr WHERE pr.registration = ?)",
+            text(&f.registration, true),
+        ),
+        ("{t}.commissioner = ?", text(&f.commissioner, all)),
+    ] {
+        if let Some(v) = v {
+            let n = first + values.len();
+            sql.push_str(&format!(
+                " AND {}",
+                clause.replace("{t}", table).replace('?', &format!("${n}"))
+            ));
+            values.push(v);
+        }
     }
     (sql, values)
 }
@@ -397,7 +405,7 @@ pub async fn attendance_by_tier(
     pool: &Pool,
     f: &Filters,
 ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
-    let (sql, values) = attendance_filter_sql(f, "c", 7);
+    let (sql, values) = filters_over(f, "c", 7, false);
     let q = format!(
         "SELECT c.tier, CAST(SUM(c.attended) AS BIGINT), CAST(SUM(c.possible) AS BIGINT) \
          FROM {} WHERE 1 = 1{sql} GROUP BY c.tier ORDER BY c.tier",
@@ -406,35 +414,6 @@ pub async fn attendance_by_tier(
     let query =
         super::attendance::bind_period(sqlx::query_as::<_, (i64, i64, i64)>(&q), f.from, f.to);
     bind_filters!(query, &values).fetch_all(pool).await
-}
-
-/// The filters the attendance counts can apply (tier, provider, locality, registration) over
-/// `{table}`, from parameter `$first` on.
-fn attendance_filter_sql(f: &Filters, table: &str, first: usize) -> (String, Vec<FilterValue>) {
-    let mut sql = String::new();
-    let mut values = Vec::new();
-    for (clause, v) in [
-        ("{t}.tier = ?", f.tier.map(FilterValue::Int)),
-        ("{t}.provider_id = ?", f.provider.map(FilterValue::Int)),
-        (
-            "{t}.provider_id IN (SELECT pr.id FROM providers pr WHERE pr.locality_id = ?)",
-            f.locality.map(FilterValue::Int),
-        ),
-        (
-            "{t}.provider_id IN (SELECT pr.id FROM providers pr WHERE pr.registration = ?)",
-            f.registration.clone().map(FilterValue::Text),
-        ),
-    ] {
-        if let Some(v) = v {
-            let n = first + values.len();
-            sql.push_str(&format!(
-                " AND {}",
-                clause.replace("{t}", table).replace('?', &format!("${n}"))
-            ));
-            values.push(v);
-        }
-    }
-    (sql, values)
 }
 
 /// Placements at some time in the period, by tier, with the filters the attendance counts
@@ -447,7 +426,7 @@ pub async fn placed_by_tier(
     const PLACED: &str =
         "FROM placements pl WHERE pl.status IN ('active', 'ended') AND pl.start_date <= $2 \
                           AND (pl.end_date IS NULL OR pl.end_date >= $1)";
-    let (sql, values) = attendance_filter_sql(f, "pl", 3);
+    let (sql, values) = filters_over(f, "pl", 3, false);
     let q = format!(
         "SELECT pl.tier, CAST(COUNT(*) AS BIGINT) {PLACED}{sql} GROUP BY pl.tier ORDER BY pl.tier"
     );

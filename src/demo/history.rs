@@ -4,25 +4,18 @@
 //! so the last twelve months show what Sheffield reports: the Inclusion Centre 4.8% back to
 //! mainstream, Becton School 27% (and 20% to special school).
 
-use super::data::{PlannedProvider, FORENAMES, NEEDS_SUMMARIES, SURNAMES};
+use super::data::PlannedProvider;
 use super::placements::{at, destination_table, end_placement, reason_for};
+use super::{insert_pupil, PupilSchool};
 use crate::db::placements::{self as store, NewPlacement, NewPlan};
 use crate::db::{self, Tx};
 use crate::domain::calendar::Calendar;
 use crate::domain::placement as rules;
-use crate::domain::Upn;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
-
-/// A school former pupils came from.
-pub struct School {
-    pub id: i64,
-    pub establishment: u16,
-    pub secondary: bool,
-}
 
 /// How many years of history, each the 365 days before the next (the latest ends today).
 const YEARS: i64 = 2;
@@ -89,11 +82,11 @@ pub async fn seed(
     tx: &mut Tx<'_>,
     cal: &Calendar,
     today: NaiveDate,
-    schools: &[School],
+    schools: &[PupilSchool],
     providers: &[(i64, &PlannedProvider)],
 ) -> Result<usize, super::DemoError> {
     let mut rng = ChaCha8Rng::seed_from_u64(48);
-    let secondary: Vec<&School> = schools.iter().filter(|s| s.secondary).collect();
+    let secondary: Vec<&PupilSchool> = schools.iter().filter(|s| s.secondary).collect();
     let mut serials: HashMap<i64, u16> = HashMap::new();
     let now = db::now();
     let mut made = 0;
@@ -144,7 +137,8 @@ pub async fn seed(
                 };
                 let serial = serials.entry(school.id).or_insert(100);
                 *serial += 1;
-                let pupil = former_pupil(tx, &mut rng, school, *serial, start, now).await?;
+                // A pupil who has since left AP, of school age when the placement started.
+                let pupil = insert_pupil(tx, &mut rng, school, *serial, start, now).await?;
                 let id = store::insert(
                     tx,
                     &NewPlacement {
@@ -211,45 +205,4 @@ pub async fn seed(
         }
     }
     Ok(made)
-}
-
-/// A pupil who has since left AP, school age when the placement started.
-async fn former_pupil(
-    tx: &mut Tx<'_>,
-    rng: &mut ChaCha8Rng,
-    school: &School,
-    serial: u16,
-    start: NaiveDate,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<i64, super::DemoError> {
-    let age_years = if school.secondary {
-        rng.gen_range(11..16)
-    } else {
-        rng.gen_range(5..11)
-    };
-    let dob = start - Duration::days(age_years * 365 + rng.gen_range(0..365));
-    let year = u8::try_from((dob.year() + 4).rem_euclid(100)).unwrap_or(10);
-    let upn = Upn::from_parts(373, school.establishment, year, serial)
-        .map_err(|e| super::DemoError::Other(e.0))?;
-    let id = db::pupils::insert(
-        &mut **tx,
-        &db::pupils::NewPupil {
-            upn: upn.as_str(),
-            legal_forename: FORENAMES.choose(rng).copied().unwrap_or("Alex"),
-            legal_surname: SURNAMES.choose(rng).copied().unwrap_or("Smith"),
-            preferred_name: None,
-            date_of_birth: dob,
-            home_school_id: school.id,
-            sen_status: if rng.gen_bool(0.4) {
-                "sen_support"
-            } else {
-                "none"
-            },
-            looked_after: rng.gen_bool(0.08),
-            needs_summary: NEEDS_SUMMARIES.choose(rng).copied().unwrap_or(""),
-        },
-        now,
-    )
-    .await?;
-    Ok(id)
 }

@@ -393,37 +393,18 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
         } else {
             rng.gen_range(1..=5)
         };
+        let school = PupilSchool {
+            id: *school_id,
+            establishment: s.establishment,
+            secondary: s.secondary,
+        };
         for serial in 0..n {
-            let age_years = if s.secondary {
-                rng.gen_range(11..16)
-            } else {
-                rng.gen_range(5..11)
-            };
-            let dob = reference - chrono::Duration::days(age_years * 365 + rng.gen_range(0..365));
-            let year = (dob.format("%y").to_string().parse::<u8>().unwrap_or(10) + 4) % 100;
-            let upn = Upn::from_parts(373, s.establishment, year, serial as u16 + 1)
-                .map_err(|e| DemoError::Other(e.0))?;
-            let forename = FORENAMES.choose(&mut rng).copied().unwrap_or("Alex");
-            let surname = SURNAMES.choose(&mut rng).copied().unwrap_or("Smith");
-            let preferred = rng.gen_bool(0.1).then_some("Jay");
-            let sen = match rng.gen_range(0..10) {
-                0..=4 => "none",
-                5..=7 => "sen_support",
-                _ => "ehc_plan",
-            };
-            let pupil_id = db::pupils::insert(
-                &mut *tx,
-                &db::pupils::NewPupil {
-                    upn: upn.as_str(),
-                    legal_forename: forename,
-                    legal_surname: surname,
-                    preferred_name: preferred,
-                    date_of_birth: dob,
-                    home_school_id: *school_id,
-                    sen_status: sen,
-                    looked_after: rng.gen_bool(0.08),
-                    needs_summary: NEEDS_SUMMARIES.choose(&mut rng).copied().unwrap_or(""),
-                },
+            let pupil_id = insert_pupil(
+                &mut tx,
+                &mut rng,
+                &school,
+                serial as u16 + 1,
+                reference,
                 now,
             )
             .await?;
@@ -470,10 +451,10 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
     )
     .await?;
     // The demo school keeps its scripted twelve pupils; former pupils are other schools'.
-    let former: Vec<history::School> = school_rows
+    let former: Vec<PupilSchool> = school_rows
         .iter()
         .filter(|(id, _)| *id != demo_school_id)
-        .map(|(id, s)| history::School {
+        .map(|(id, s)| PupilSchool {
             id: *id,
             establishment: s.establishment,
             secondary: s.secondary,
@@ -511,6 +492,60 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
     .await?;
     tx.commit().await?;
     Ok(out)
+}
+
+/// A school as a pupil's home school: what a UPN and an age need.
+struct PupilSchool {
+    id: i64,
+    establishment: u16,
+    secondary: bool,
+}
+
+/// A pupil of `school`, of school age on `on`, with a valid UPN for LA 373 (`serial` is unique
+/// within the school).
+async fn insert_pupil(
+    tx: &mut db::Tx<'_>,
+    rng: &mut ChaCha8Rng,
+    school: &PupilSchool,
+    serial: u16,
+    on: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, DemoError> {
+    let age_years = if school.secondary {
+        rng.gen_range(11..16)
+    } else {
+        rng.gen_range(5..11)
+    };
+    let dob = on - chrono::Duration::days(age_years * 365 + rng.gen_range(0..365));
+    // The UPN's year part: the year of entry to school, about four years after birth.
+    let year = u8::try_from((chrono::Datelike::year(&dob) + 4).rem_euclid(100)).unwrap_or(10);
+    let upn = Upn::from_parts(373, school.establishment, year, serial)
+        .map_err(|e| DemoError::Other(e.0))?;
+    let forename = FORENAMES.choose(rng).copied().unwrap_or("Alex");
+    let surname = SURNAMES.choose(rng).copied().unwrap_or("Smith");
+    let preferred = rng.gen_bool(0.1).then_some("Jay");
+    let sen = match rng.gen_range(0..10) {
+        0..=4 => "none",
+        5..=7 => "sen_support",
+        _ => "ehc_plan",
+    };
+    let id = db::pupils::insert(
+        &mut **tx,
+        &db::pupils::NewPupil {
+            upn: upn.as_str(),
+            legal_forename: forename,
+            legal_surname: surname,
+            preferred_name: preferred,
+            date_of_birth: dob,
+            home_school_id: school.id,
+            sen_status: sen,
+            looked_after: rng.gen_bool(0.08),
+            needs_summary: NEEDS_SUMMARIES.choose(rng).copied().unwrap_or(""),
+        },
+        now,
+    )
+    .await?;
+    Ok(id)
 }
 
 struct PlannedSchool {

@@ -152,8 +152,7 @@ fn sustained(s: &Summary, group: Option<i64>, weeks: i64, today: NaiveDate) -> (
             continue;
         }
         let answer = if weeks == 6 { six } else { twelve };
-        // Due `weeks` after the end, as `db::outcomes::schedule` sets it.
-        let due = *end + chrono::Duration::weeks(weeks);
+        let due = store::due_on(*end, weeks);
         match answer {
             Some(still) => {
                 answered += n;
@@ -189,7 +188,7 @@ fn sustained_by_tier(s: &Summary, weeks: i64, today: NaiveDate) -> Vec<(stats::R
 
 pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report, sqlx::Error> {
     // Every read at once: on a pool they run side by side, and the report waits for the
-    // slowest (the period's ended placements) rather than the sum.
+    // slowest rather than the sum.
     let (summary, terms, (attendance, placed), prior_during, sixth, supply, statuses, concerns) = tokio::try_join!(
         store::summary(pool, f),
         store::terms(pool, f.from, f.to),
@@ -276,7 +275,8 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
     // Tier rows and the all-tiers row, each with its total: protected both ways.
     let values: Vec<Vec<i64>> = TIER_GROUPS
         .iter()
-        .map(|(_, group)| {
+        .zip(&ended_k)
+        .map(|((_, group), (ended, _))| {
             let mut v: Vec<i64> = dests
                 .iter()
                 .map(|d| {
@@ -288,7 +288,7 @@ pub async fn build(pool: &Pool, f: &Filters, today: NaiveDate) -> Result<Report,
                         .sum()
                 })
                 .collect();
-            v.push(tier_counts(&summary, *group).0);
+            v.push(*ended);
             v
         })
         .collect();
