@@ -14,6 +14,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Shown in the header, page titles and emails.
     pub council_name: String,
+    /// The council's DfE local authority code (Sheffield: 373); the GIAS import keeps only
+    /// schools with it.
+    pub la_code: String,
     /// Short service name shown after the council's name.
     pub service_name: String,
     /// Phase banner tag ("Beta"); empty hides the banner.
@@ -67,6 +70,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             database_url: None,
             council_name: "Sheffield City Council".into(),
+            la_code: "373".into(),
             service_name: "Alternative Provision Directory".into(),
             phase: "Beta".into(),
             secure_cookies: true,

@@ -16,10 +16,12 @@ pub mod framework;
 pub mod geo;
 pub mod home;
 pub mod notify;
+pub mod openreferral;
 pub mod outcomes;
 pub mod pages;
 pub mod placements;
 pub mod pupils;
+pub mod schools;
 pub mod web;
 
 use config::Config;
@@ -70,12 +72,14 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
         .mount("/", placements::routes())
         .mount("/", admin::calendar::routes())
         .mount("/", admin::tokens::routes())
+        .mount("/", schools::routes())
         .mount("/", attendance::routes())
         .mount("/", outcomes::routes())
         .mount("/", rocket::routes![web::static_file])
         .mount("/api/v1", api::routes())
         .mount("/api/v1", placements::records::api_routes())
         .mount("/api/v1", attendance::api::routes())
+        .mount("/openreferral", openreferral::routes())
         .register("/", web::catchers::catchers())
         // The mail sender and the daily jobs run inside the server once it is listening.
         .attach(rocket::fairing::AdHoc::on_liftoff("jobs", |rocket| {

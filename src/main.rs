@@ -78,6 +78,13 @@ enum ImportCommand {
     /// placement,date,session,code. Checks the whole file first; writes nothing if any row is
     /// bad.
     Marks { file: PathBuf },
+    /// Load schools from a GIAS establishment extract (CSV, as downloaded): keeps the council's
+    /// LA code (la_code setting), updates schools by URN, closes those GIAS marks closed, and
+    /// reports rows skipped and why.
+    Schools { file: PathBuf },
+    /// Replace the URN-to-locality table (CSV with URN and Locality columns) that assigns
+    /// schools' localities; the same as the upload on the administrator's Schools page.
+    SchoolLocalities { file: PathBuf },
 }
 
 fn main() -> std::process::ExitCode {
@@ -204,6 +211,60 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             if !report.problems.is_empty() {
                 bail!("the file has {} problems", report.problems.len());
+            }
+        }
+        Command::Import(ImportCommand::Schools { file }) => {
+            let data =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let pool = connect(&config).await?;
+            // A bar for long files; indicatif draws nothing when stderr is not a terminal.
+            let lines = data.iter().filter(|b| **b == b'\n').count();
+            let bar = indicatif::ProgressBar::new(lines as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} schools {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let report =
+                apdir::schools::gias::import(&pool, &data, &config.la_code, &|n| bar.inc(n))
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            bar.finish_and_clear();
+            for s in &report.skipped {
+                println!("line {} (URN {}): {}", s.line, s.urn, s.reason);
+            }
+            println!(
+                "{} rows read, {} for other local authorities. Added {}, updated {}, unchanged {}, closed {}; {} closed schools were never here. {} rows skipped. {} schools have no locality.",
+                report.rows,
+                report.other_la,
+                report.added,
+                report.updated,
+                report.unchanged,
+                report.closed,
+                report.closed_unknown,
+                report.skipped.len(),
+                report.without_locality,
+            );
+        }
+        Command::Import(ImportCommand::SchoolLocalities { file }) => {
+            let data =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let pool = connect(&config).await?;
+            match apdir::schools::load_locality_table(&pool, &data)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?
+            {
+                Ok((rows, changed)) => println!(
+                    "The table now has {rows} schools; {changed} schools changed locality."
+                ),
+                Err(problems) => {
+                    for p in &problems {
+                        println!("{p}");
+                    }
+                    bail!(
+                        "the file has {} problems; nothing was written",
+                        problems.len()
+                    );
+                }
             }
         }
         Command::Reindex => {

@@ -370,6 +370,19 @@ fn placement_rows() -> Vec<Row> {
             "/admin/tokens",
             [303, 403, 403, 403, 403, 422],
         ),
+        row(
+            "GET /admin/schools",
+            None,
+            "/admin/schools",
+            [303, 403, 403, 403, 403, 200],
+        ),
+        // No file: refused with a message (uploads are in tests/schools.rs).
+        post(
+            "POST /admin/schools/localities",
+            None,
+            "/admin/schools/localities",
+            [303, 403, 403, 403, 403, 422],
+        ),
         post(
             "POST /admin/tokens/<id>/revoke",
             Missing,
@@ -700,6 +713,31 @@ fn matrix() -> Vec<Row> {
             "/static/nothing.css",
             [404, 404, 404, 404, 404, 404],
         ),
+        row("GET /openreferral", None, "/openreferral", [200; 6]),
+        row(
+            "GET /openreferral/services",
+            None,
+            "/openreferral/services",
+            [200; 6],
+        ),
+        row(
+            "GET /openreferral/service_at_locations",
+            None,
+            "/openreferral/service_at_locations",
+            [200; 6],
+        ),
+        row(
+            "GET /openreferral/taxonomies",
+            None,
+            "/openreferral/taxonomies",
+            [200; 6],
+        ),
+        row(
+            "GET /openreferral/taxonomy_terms",
+            None,
+            "/openreferral/taxonomy_terms",
+            [200; 6],
+        ),
         row(
             "GET /api/v1/me",
             None,
@@ -774,6 +812,20 @@ fn matrix() -> Vec<Row> {
         },
     ];
     rows.extend(placement_rows());
+    // The open-data feed's records are public to everyone; a well-formed id of nothing is 404.
+    for route in [
+        "GET /openreferral/services/<id>",
+        "GET /openreferral/service_at_locations/<id>",
+        "GET /openreferral/taxonomies/<id>",
+        "GET /openreferral/taxonomy_terms/<id>",
+    ] {
+        let path = route
+            .trim_start_matches("GET ")
+            .replace("<id>", "{id}")
+            .leak();
+        rows.push(row(route, Own, path, [200; 6]));
+        rows.push(row(route, Missing, path, [404; 6]));
+    }
     rows.extend([
         row(
             "GET /provider/profile",
@@ -1355,6 +1407,7 @@ struct Fixture {
     other_provider: String,
     own_provider_id: i64,
     other_provider_id: i64,
+    own_site: i64,
     own_version: i64,
     other_version: i64,
     admin_id: i64,
@@ -1593,6 +1646,11 @@ async fn fixture(app: &TestApp) -> Fixture {
         other_provider,
         own_provider_id,
         other_provider_id,
+        own_site: sqlx::query_scalar("SELECT MIN(id) FROM provider_sites WHERE provider_id = $1")
+            .bind(own_provider_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap(),
         own_version: versions[0],
         other_version: versions[1],
         admin_id,
@@ -1610,6 +1668,22 @@ async fn fixture(app: &TestApp) -> Fixture {
 }
 
 fn id_for(f: &Fixture, r: &Row) -> String {
+    if r.route.starts_with("GET /openreferral/") {
+        use apdir::openreferral::feed;
+        let nobody = "6b1e0c5a-52f4-4d0e-9a57-0a1d17c35e01".to_string();
+        if r.case != Case::Own {
+            return nobody;
+        }
+        return if r.route.contains("/services/") {
+            feed::service_id(f.own_provider_id).to_string()
+        } else if r.route.contains("/service_at_locations/") {
+            feed::service_at_location_id(f.own_site).to_string()
+        } else if r.route.contains("/taxonomies/") {
+            feed::taxonomy_id("tier").to_string()
+        } else {
+            feed::term_id("tier", "1").to_string()
+        };
+    }
     if r.route.contains("/registers/<date>/<session>") {
         return match r.case {
             Case::Own => format!("{}/am", f.register_date),

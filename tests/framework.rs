@@ -8,50 +8,18 @@ use apdir::framework;
 use common::TestApp;
 use rocket::http::{ContentType, Header, Status};
 
-const BOUNDARY: &str = "apdirTestBoundary7MA4YWxkTrZu0gW";
-
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"{name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
 async fn post_check(
     app: &TestApp,
     slug: &str,
     fields: &[(&str, &str)],
     file: Option<(&str, &[u8])>,
 ) -> (Status, String) {
-    let token = app.csrf().await;
-    let mut all = vec![("csrf_token", token.as_str())];
-    all.extend_from_slice(fields);
-    let r = app
-        .client
-        .post(format!("/providers/{slug}/checks"))
-        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
-        .header(Header::new("Sec-Fetch-Site", "same-origin"))
-        .body(multipart(&all, file))
-        .dispatch()
-        .await;
-    let status = r.status();
-    (status, r.into_string().await.unwrap_or_default())
+    app.post_upload(
+        &format!("/providers/{slug}/checks"),
+        fields,
+        file.map(|(name, bytes)| ("evidence", name, bytes)),
+    )
+    .await
 }
 
 async fn status_of(app: &TestApp, slug: &str) -> (String, String) {

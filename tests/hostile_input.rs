@@ -221,6 +221,26 @@ async fn query_strings_and_path_ids() {
             false,
         ),
         ("/reports/outcomes/{}", Some("taskforce@demo.test"), true),
+        // The open-data feed: numbers and ids are checked; search text is only searched for.
+        ("/openreferral/services?search={}", None, false),
+        ("/openreferral/services?page={}", None, true),
+        ("/openreferral/services?per_page={}", None, true),
+        ("/openreferral/services?taxonomy_term_id={}", None, true),
+        ("/openreferral/services?taxonomy_id={}", None, true),
+        // "1.5" is an age and a distance.
+        ("/openreferral/services?minimum_age={}", None, false),
+        ("/openreferral/services?maximum_age={}", None, false),
+        ("/openreferral/services/{}", None, true),
+        ("/openreferral/service_at_locations?postcode={}", None, true),
+        (
+            "/openreferral/service_at_locations?postcode=S1&proximity={}",
+            None,
+            false,
+        ),
+        ("/openreferral/service_at_locations/{}", None, true),
+        ("/openreferral/taxonomies/{}", None, true),
+        ("/openreferral/taxonomy_terms/{}", None, true),
+        ("/openreferral/taxonomy_terms?taxonomy_id={}", None, true),
     ];
     for (template, role, strict) in targets {
         if let Some(email) = role {

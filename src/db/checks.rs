@@ -358,3 +358,13 @@ pub async fn all_provider_ids(pool: &Pool) -> Result<Vec<i64>, sqlx::Error> {
         .fetch_all(pool)
         .await
 }
+
+/// Each provider's most recent passed check: the "assured date" of the open-data feed.
+pub async fn last_passed(pool: &Pool) -> Result<Vec<(i64, NaiveDate)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT provider_id, MAX(checked_on) FROM provider_checks WHERE result = 'passed' \
+         GROUP BY provider_id",
+    )
+    .fetch_all(pool)
+    .await
+}

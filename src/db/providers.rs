@@ -256,6 +256,23 @@ pub async fn sites(pool: &Pool, provider_id: i64) -> Result<Vec<SiteRow>, sqlx::
     .await
 }
 
+/// Every site of every provider, for the open-data feed (one read, not one per provider).
+#[derive(Debug, Clone, FromRow)]
+pub struct ProviderSite {
+    pub provider_id: i64,
+    #[sqlx(flatten)]
+    pub site: SiteRow,
+}
+
+pub async fn all_sites(pool: &Pool) -> Result<Vec<ProviderSite>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT provider_id, id, name, address, postcode, latitude, longitude, is_main \
+         FROM provider_sites ORDER BY provider_id, is_main DESC, name",
+    )
+    .fetch_all(pool)
+    .await
+}
+
 /// `$1, $2, ...` for an `IN` list of `n` bound values.
 fn placeholders(n: usize) -> String {
     (1..=n)

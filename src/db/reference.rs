@@ -55,3 +55,26 @@ pub async fn key_stages(pool: &Pool) -> Result<Vec<Term>, sqlx::Error> {
         .fetch_all(pool)
         .await
 }
+
+/// A taxonomy term with the text that explains it (place types and tiers have definitions).
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct DefinedTerm {
+    pub key: String,
+    pub name: String,
+    pub definition: String,
+}
+
+pub async fn tiers(pool: &Pool) -> Result<Vec<DefinedTerm>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT CAST(tier AS TEXT) AS key, COALESCE(local_label, 'Tier ' || CAST(tier AS TEXT)) AS name, \
+         dfe_meaning AS definition FROM tiers ORDER BY tier",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn place_type_definitions(pool: &Pool) -> Result<Vec<DefinedTerm>, sqlx::Error> {
+    sqlx::query_as("SELECT key, name, definition FROM place_types ORDER BY sort_order")
+        .fetch_all(pool)
+        .await
+}

@@ -70,8 +70,13 @@ impl Fairing for SecurityHeaders {
         ));
         res.set_header(Header::new("Cross-Origin-Opener-Policy", "same-origin"));
         // Pages can hold pupil data: never store them in shared or browser caches.
-        if req.uri().path().starts_with("/static/") {
+        let path = req.uri().path();
+        if path.starts_with("/static/") {
             res.set_header(Header::new("Cache-Control", "public, max-age=3600"));
+        } else if super::is_open_data(path.as_str()) {
+            // Open data, for any site to read (the ORUK profile requires it); nothing private.
+            res.set_header(Header::new("Access-Control-Allow-Origin", "*"));
+            res.set_header(Header::new("Cache-Control", "public, max-age=300"));
         } else {
             res.set_header(Header::new("Cache-Control", "no-store"));
         }

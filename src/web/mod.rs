@@ -133,6 +133,7 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/due-diligence", "Due diligence"));
             items.push(("/admin/check-types", "Check types"));
             items.push(("/admin/calendar", "Term dates"));
+            items.push(("/admin/schools", "Schools"));
             items.push(("/admin/retention", "Retention"));
             items.push(("/admin/tokens", "API tokens"));
             items.push(("/reports/outcomes", "Outcomes"));
@@ -256,9 +257,20 @@ impl<'r> Responder<'r, 'static> for Reply {
     }
 }
 
-/// An error as the person sees it: an HTML page, or `{"error": {...}}` under `/api/`.
+/// Paths answered in JSON, errors included: our API and the Open Referral feed.
+pub fn answers_json(path: &str) -> bool {
+    path.starts_with("/api/") || is_open_data(path)
+}
+
+/// The public open-data feed: readable from any origin.
+pub fn is_open_data(path: &str) -> bool {
+    path == "/openreferral" || path.starts_with("/openreferral/")
+}
+
+/// An error as the person sees it: an HTML page, or `{"error": {...}}` under `/api/` and
+/// `/openreferral`.
 pub fn render_error(req: &Request<'_>, status: Status, message: &str) -> response::Result<'static> {
-    if req.uri().path().starts_with("/api/") {
+    if answers_json(req.uri().path().as_str()) {
         let body = serde_json::json!({
             "error": {"code": status.code, "reason": status.reason().unwrap_or(""), "message": message,
                       "request_id": request_id(req)}

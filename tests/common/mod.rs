@@ -167,6 +167,50 @@ impl TestApp {
     }
 
     /// The CSRF token the current visitor's forms carry.
+    /// Posts a multipart form (with the CSRF token added) and, optionally, one file as
+    /// `(field, file name, bytes)`, as a browser on this site would.
+    pub async fn post_upload(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> (Status, String) {
+        const BOUNDARY: &str = "apdirTestBoundary7MA4YWxkTrZu0gW";
+        let token = self.csrf().await;
+        let mut body = Vec::new();
+        for (k, v) in std::iter::once(("csrf_token", token.as_str())).chain(fields.iter().copied())
+        {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((field, name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let r = self
+            .client
+            .post(path.to_string())
+            .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
+            .header(Header::new("Sec-Fetch-Site", "same-origin"))
+            .body(body)
+            .dispatch()
+            .await;
+        let status = r.status();
+        (status, r.into_string().await.unwrap_or_default())
+    }
+
     pub async fn csrf(&self) -> String {
         let (_, html) = self.get("/login").await;
         if let Some(t) = extract_csrf(&html) {

@@ -1,0 +1,6 @@
+-- The URN-to-locality table an administrator uploads; the GIAS import assigns schools'
+-- localities from it (GIAS itself knows nothing of a council's localities).
+CREATE TABLE school_localities (
+    urn          TEXT PRIMARY KEY,
+    locality_id  BIGINT NOT NULL REFERENCES localities(id)
+);
