@@ -16,6 +16,9 @@ pub fn routes() -> Vec<Route> {
     routes![me, providers, provider, localities, pupils, pupil]
 }
 
+/// The signed-in user and their organisation.
+#[utoipa::path(context_path = "/api/v1", tag = "account", security(("session" = [])),
+    responses((status = 200, description = "id, email, name, role, school_id, provider_id, organisation", body = Object), (status = 401, description = "Not signed in", body = crate::web::ErrorBody)))]
 #[get("/me")]
 fn me(user: SignedIn<'_>) -> Json<Value> {
     let u = user.0;
@@ -40,7 +43,7 @@ fn result_json(p: &db::providers::ProviderView, distance_km: Option<f64>) -> Val
     v
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SearchAnswer {
     total: usize,
     page: usize,
@@ -49,6 +52,8 @@ struct SearchAnswer {
     facets: BTreeMap<&'static str, BTreeMap<String, u32>>,
 }
 
+#[utoipa::path(context_path = "/api/v1", tag = "directory", params(SearchQuery),
+    responses((status = 200, description = "A page of providers with facet counts", body = SearchAnswer), (status = 400, description = "A parameter is not valid; the message says which and why", body = crate::web::ErrorBody)))]
 /// Directory search. Public; no due-diligence reasons, evidence or pupil data.
 #[get("/providers?<query..>")]
 async fn providers(
@@ -92,6 +97,8 @@ async fn providers(
 }
 
 /// A provider's public profile.
+#[utoipa::path(context_path = "/api/v1", tag = "directory",
+    responses((status = 200, description = "The provider's public profile with its sites", body = Object), (status = 404, description = "No such record, or not one the caller may see", body = crate::web::ErrorBody)))]
 #[get("/providers/<id>")]
 async fn provider(state: &State<AppState>, id: i64) -> AppResult<Json<Value>> {
     let p = db::providers::by_id(&state.pool, id)
@@ -125,6 +132,9 @@ async fn provider(state: &State<AppState>, id: i64) -> AppResult<Json<Value>> {
     Ok(Json(v))
 }
 
+/// The council's localities.
+#[utoipa::path(context_path = "/api/v1", tag = "directory",
+    responses((status = 200, description = "`localities`: id, key and name of each", body = Object)))]
 #[get("/localities")]
 async fn localities(state: &State<AppState>) -> AppResult<Json<Value>> {
     Ok(Json(
@@ -132,6 +142,8 @@ async fn localities(state: &State<AppState>) -> AppResult<Json<Value>> {
     ))
 }
 
+#[utoipa::path(context_path = "/api/v1", tag = "pupils", security(("session" = [])),
+    responses((status = 200, description = "count, total, page, pages and `pupils`: only the caller's own (a school's pupils, a provider's placed pupils, or all for the Progressions Team)", body = Object), (status = 400, description = "A parameter is not valid; the message says which and why", body = crate::web::ErrorBody), (status = 401, description = "Not signed in", body = crate::web::ErrorBody), (status = 403, description = "The caller's role may not use this", body = crate::web::ErrorBody)))]
 /// The caller's pupils: the same scoped query as the pages, and audited the same way.
 #[get("/pupils?<page>")]
 async fn pupils(
@@ -147,6 +159,9 @@ async fn pupils(
     })))
 }
 
+/// One pupil the caller may see.
+#[utoipa::path(context_path = "/api/v1", tag = "pupils", security(("session" = [])),
+    responses((status = 200, description = "`pupil`: the record", body = Object), (status = 401, description = "Not signed in", body = crate::web::ErrorBody), (status = 403, description = "The caller's role may not use this", body = crate::web::ErrorBody), (status = 404, description = "No such record, or not one the caller may see", body = crate::web::ErrorBody)))]
 #[get("/pupils/<id>")]
 async fn pupil(
     reader: PupilReader<'_>,

@@ -16,6 +16,7 @@ pub mod framework;
 pub mod geo;
 pub mod home;
 pub mod notify;
+pub mod openapi;
 pub mod openreferral;
 pub mod outcomes;
 pub mod pages;
@@ -79,6 +80,7 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
         .mount("/api/v1", api::routes())
         .mount("/api/v1", placements::records::api_routes())
         .mount("/api/v1", attendance::api::routes())
+        .mount("/api/v1", openapi::routes())
         .mount("/openreferral", openreferral::routes())
         .register("/", web::catchers::catchers())
         // The mail sender and the daily jobs run inside the server once it is listening.

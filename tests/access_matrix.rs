@@ -751,6 +751,12 @@ fn matrix() -> Vec<Row> {
             [200, 200, 200, 200, 200, 200],
         ),
         row(
+            "GET /api/v1/openapi.json",
+            None,
+            "/api/v1/openapi.json",
+            [200; 6],
+        ),
+        row(
             "GET /api/v1/localities",
             None,
             "/api/v1/localities",

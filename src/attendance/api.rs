@@ -81,7 +81,7 @@ impl ApiToken {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct MarkOut {
     upn: String,
     placement_id: i64,
@@ -93,13 +93,17 @@ struct MarkOut {
     note: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AttendanceOut {
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
     marks: Vec<MarkOut>,
 }
 
+/// The token's organisation's attendance marks (a school's pupils, or a provider's register).
+#[utoipa::path(context_path = "/api/v1", tag = "attendance", security(("token" = [])),
+    params(("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (default today)"), ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (default today)")),
+    responses((status = 200, description = "Marks in the range", body = AttendanceOut), (status = 400, description = "A parameter is not valid; the message says which and why", body = crate::web::ErrorBody), (status = 401, description = "No valid API token", body = crate::web::ErrorBody)))]
 #[get("/attendance?<from>&<to>")]
 async fn attendance(
     token: ApiToken,
@@ -140,7 +144,7 @@ async fn attendance(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct MarkIn {
     placement_id: Option<i64>,
     upn: Option<String>,
@@ -149,14 +153,14 @@ pub struct MarkIn {
     note: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RegisterIn {
     date: String,
     session: String,
     marks: Vec<MarkIn>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Saved {
     date: chrono::NaiveDate,
     session: &'static str,
@@ -167,6 +171,10 @@ struct Saved {
     alerts: usize,
 }
 
+#[utoipa::path(context_path = "/api/v1", tag = "attendance", security(("token" = [])), request_body = RegisterIn,
+    responses((status = 200, description = "What was saved; sending the same register again changes nothing", body = Saved), (status = 400, description = "A parameter is not valid; the message says which and why", body = crate::web::ErrorBody), (status = 401, description = "No valid API token", body = crate::web::ErrorBody),
+        (status = 403, description = "Only a provider's token can submit registers", body = crate::web::ErrorBody),
+        (status = 422, description = "A line could not be saved; nothing was", body = crate::web::ErrorBody)))]
 /// A provider's whole register. All or nothing: any line that cannot be saved refuses the lot.
 #[post("/registers", data = "<body>")]
 async fn register(

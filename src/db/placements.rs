@@ -25,7 +25,7 @@ pub fn scope_sql(scope: PupilScope) -> (String, Option<i64>) {
     }
 }
 
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct PlacementRow {
     pub id: i64,
     pub pupil_id: i64,

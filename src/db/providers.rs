@@ -420,7 +420,7 @@ pub async fn supply_by_tier(pool: &Pool) -> Result<Vec<TierSupply>, sqlx::Error>
 /// A provider as search results show it (pages and API), built with its index document and
 /// returned with each hit, so a page of results reads nothing from the database. Public
 /// fields only.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Card {
     pub id: i64,
     pub slug: String,

@@ -69,7 +69,7 @@ pub fn unknown_school(urn: &str) -> String {
 }
 
 /// One result, as pages and the API show it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Result_ {
     #[serde(flatten)]
     pub card: db::providers::Card,

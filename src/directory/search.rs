@@ -7,7 +7,8 @@ use rocket::form::FromForm;
 use search_index::{Filters, SearchRequest, Sort};
 
 /// The query string, as sent. Repeat a parameter for several values (`tier=2&tier=3`).
-#[derive(Debug, Default, FromForm)]
+#[derive(Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     pub q: Option<String>,
     pub tier: Vec<String>,

@@ -240,7 +240,7 @@ pub fn safe_cell(s: &str) -> String {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ApiPage {
     placements: Vec<PlacementRow>,
     total: i64,
@@ -248,6 +248,9 @@ struct ApiPage {
     pages: i64,
 }
 
+#[utoipa::path(context_path = "/api/v1", tag = "placements", security(("session" = [])),
+    params(("status" = Option<String>, Query, description = "open, active, ended or all"), ("page" = Option<String>, Query, description = "Page number, from 1")),
+    responses((status = 200, description = "A page of the caller's placements", body = ApiPage), (status = 400, description = "A parameter is not valid; the message says which and why", body = crate::web::ErrorBody), (status = 401, description = "Not signed in", body = crate::web::ErrorBody), (status = 403, description = "The caller's role may not use this", body = crate::web::ErrorBody)))]
 /// The caller's placements, as the list page shows them and audited the same way.
 #[get("/placements?<status>&<page>")]
 async fn api_list(
@@ -289,6 +292,9 @@ async fn api_list(
     }))
 }
 
+/// One placement the caller may see.
+#[utoipa::path(context_path = "/api/v1", tag = "placements", security(("session" = [])),
+    responses((status = 200, description = "The placement", body = PlacementRow), (status = 401, description = "Not signed in", body = crate::web::ErrorBody), (status = 403, description = "The caller's role may not use this", body = crate::web::ErrorBody), (status = 404, description = "No such record, or not one the caller may see", body = crate::web::ErrorBody)))]
 #[get("/placements/<id>")]
 async fn api_one(
     reader: PupilReader<'_>,

@@ -257,6 +257,24 @@ impl<'r> Responder<'r, 'static> for Reply {
     }
 }
 
+/// The body of every JSON error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// The HTTP status code.
+    pub code: u16,
+    /// The status's reason phrase.
+    pub reason: String,
+    /// What was wrong, in words a person can act on.
+    pub message: String,
+    /// Quote this to the service desk.
+    pub request_id: String,
+}
+
 /// Paths answered in JSON, errors included: our API and the Open Referral feed.
 pub fn answers_json(path: &str) -> bool {
     path.starts_with("/api/") || is_open_data(path)
@@ -271,11 +289,15 @@ pub fn is_open_data(path: &str) -> bool {
 /// `/openreferral`.
 pub fn render_error(req: &Request<'_>, status: Status, message: &str) -> response::Result<'static> {
     if answers_json(req.uri().path().as_str()) {
-        let body = serde_json::json!({
-            "error": {"code": status.code, "reason": status.reason().unwrap_or(""), "message": message,
-                      "request_id": request_id(req)}
+        let body = serde_json::to_string(&ErrorBody {
+            error: ErrorDetail {
+                code: status.code,
+                reason: status.reason().unwrap_or("").to_string(),
+                message: message.to_string(),
+                request_id: request_id(req),
+            },
         })
-        .to_string()
+        .unwrap_or_default()
         // Messages can echo what was sent: escape markup characters so the JSON is inert
         // even if something renders it as HTML.
         .replace('<', "\\u003c")
