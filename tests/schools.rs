@@ -325,6 +325,23 @@ async fn a_gias_extract_imports_with_correct_coordinates_and_a_report() {
         "another council's school"
     );
     assert!(school(&app, "900009").await.is_none());
+    // A closed school gets no new accounts.
+    app.login("admin@demo.test").await;
+    let r = app
+        .post_csrf(
+            "/admin/users",
+            &[
+                ("email", "head@closing.example.org"),
+                ("display_name", "Head Teacher"),
+                ("role", "school"),
+                ("school_urn", x.closing.as_str()),
+                ("password", "a-long-enough-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let html = r.into_string().await.unwrap_or_default();
+    assert!(html.contains("is closed, according to GIAS"), "{html}");
 
     // The same file again changes nothing.
     let again = gias::import(&app.pool, &x.bytes, "373", &|_| {})

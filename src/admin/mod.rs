@@ -110,6 +110,10 @@ async fn create_user(
     match role {
         Some(Role::School) => match Urn::parse(&f.school_urn) {
             Ok(urn) => match db::schools::by_urn(pool, urn.as_str()).await? {
+                Some(s) if s.is_closed() => err(
+                    "school_urn",
+                    format!("{} ({}) is closed, according to GIAS", s.name, s.urn),
+                ),
                 Some(s) => school_id = Some(s.id),
                 None => err(
                     "school_urn",

@@ -15,6 +15,14 @@ pub struct SchoolRow {
     pub locality_name: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// `Open` or `Closed` (as GIAS says).
+    pub status: String,
+}
+
+impl SchoolRow {
+    pub fn is_closed(&self) -> bool {
+        self.status == "Closed"
+    }
 }
 
 pub struct NewSchool<'a> {
@@ -59,7 +67,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Db>>(
 
 const SELECT: &str =
     "SELECT s.id, s.urn, s.name, s.phase, s.type_name, s.postcode, l.name AS locality_name, \
-    s.latitude, s.longitude FROM schools s LEFT JOIN localities l ON l.id = s.locality_id";
+    s.latitude, s.longitude, s.status FROM schools s LEFT JOIN localities l ON l.id = s.locality_id";
 
 pub async fn get(pool: &Pool, id: i64) -> Result<Option<SchoolRow>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} WHERE s.id = $1"))

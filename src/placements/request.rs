@@ -109,6 +109,14 @@ async fn create_pupil(
         PupilScope::School(id) => Some(id),
         PupilScope::Progressions => match Urn::parse(&f.school_urn) {
             Ok(urn) => match db::schools::by_urn(&state.pool, urn.as_str()).await? {
+                Some(s) if s.is_closed() => {
+                    err(
+                        &mut errors,
+                        "school_urn",
+                        "This school is closed, according to GIAS",
+                    );
+                    None
+                }
                 Some(s) => Some(s.id),
                 None => {
                     err(
