@@ -143,19 +143,6 @@ async fn duplicate_rows_and_bad_headers_are_refused() {
     assert!(err.to_string().contains("missing columns"), "{err}");
 }
 
-/// Runs the `apdir` binary against a data directory and database.
-fn apdir_cli(dir: &std::path::Path, url: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_apdir"))
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--database-url")
-        .arg(url)
-        .args(args)
-        .env("APDIR_LOG", "error")
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn the_cli_reports_problems_and_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
@@ -164,7 +151,7 @@ fn the_cli_reports_problems_and_exits_non_zero() {
         .build()
         .unwrap();
     let (url, db) = rt.block_on(common::fresh_database_url(dir.path()));
-    let run = |args: &[&str]| apdir_cli(dir.path(), &url, args);
+    let run = |args: &[&str]| common::apdir_cli(dir.path(), &url, args);
     assert!(run(&["demo"]).status.success());
     let path = dir.path().join("providers.csv");
     std::fs::write(&path, file(&[GOOD1, BAD])).unwrap();
@@ -205,7 +192,7 @@ fn the_cli_imports_marks_only_from_a_good_file() {
         .build()
         .unwrap();
     let (url, db) = rt.block_on(common::fresh_database_url(dir.path()));
-    let run = |args: &[&str]| apdir_cli(dir.path(), &url, args);
+    let run = |args: &[&str]| common::apdir_cli(dir.path(), &url, args);
     assert!(run(&["demo"]).status.success());
     let path = dir.path().join("marks.csv");
     std::fs::write(

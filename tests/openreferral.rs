@@ -277,6 +277,15 @@ async fn filters_and_pages_agree_with_the_database() {
     assert!(!expected.is_empty());
     assert_eq!(names(&page), expected);
 
+    // Parameters of the standard that the directory has no data for (opening times) are
+    // ignored, not refused.
+    let (status, page) = get_json(&app, "/openreferral/services?day=monday&start_time=09:00").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        page["total_items"],
+        app.count("SELECT COUNT(*) FROM providers").await
+    );
+
     // Full-text search goes through the directory's own index.
     let (_, page) = get_json(&app, "/openreferral/services?search=motor").await;
     assert_eq!(

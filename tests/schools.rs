@@ -387,19 +387,6 @@ async fn a_file_that_is_not_a_gias_extract_is_refused_whole() {
     assert!(r.is_err());
 }
 
-/// Runs the `apdir` binary against a data directory and database.
-fn apdir_cli(dir: &std::path::Path, url: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_apdir"))
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--database-url")
-        .arg(url)
-        .args(args)
-        .env("APDIR_LOG", "error")
-        .output()
-        .expect("runs")
-}
-
 #[test]
 fn the_cli_imports_schools_and_the_locality_table() {
     let dir = tempfile::tempdir().expect("dir");
@@ -408,7 +395,7 @@ fn the_cli_imports_schools_and_the_locality_table() {
         .build()
         .expect("runtime");
     let (url, _db) = rt.block_on(common::fresh_database_url(dir.path()));
-    let run = |args: &[&str]| apdir_cli(dir.path(), &url, args);
+    let run = |args: &[&str]| common::apdir_cli(dir.path(), &url, args);
     assert!(run(&["migrate"]).status.success());
     let path = dir.path().join("edubasealldata.csv");
     let mut bytes = HEADER.as_bytes().to_vec();

@@ -147,7 +147,8 @@ pub async fn close<'e, E: Executor<'e, Database = Db>>(
     Ok(())
 }
 
-pub async fn insert_gias<'e, E: Executor<'e, Database = Db>>(
+/// Adds a school from GIAS, or updates the one with its URN (reopening it if it was closed).
+pub async fn upsert_gias<'e, E: Executor<'e, Database = Db>>(
     e: E,
     g: &crate::schools::gias::GiasSchool,
     locality_id: Option<i64>,
@@ -156,7 +157,12 @@ pub async fn insert_gias<'e, E: Executor<'e, Database = Db>>(
     sqlx::query(
         "INSERT INTO schools (urn, name, la_code, establishment_number, type_name, phase, status, postcode, \
          latitude, longitude, locality_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'Open', $7, $8, $9, $10, $11, $11)",
+         VALUES ($1, $2, $3, $4, $5, $6, 'Open', $7, $8, $9, $10, $11, $11) \
+         ON CONFLICT (urn) DO UPDATE SET name = excluded.name, la_code = excluded.la_code, \
+         establishment_number = excluded.establishment_number, type_name = excluded.type_name, \
+         phase = excluded.phase, status = 'Open', postcode = excluded.postcode, \
+         latitude = excluded.latitude, longitude = excluded.longitude, locality_id = excluded.locality_id, \
+         updated_at = excluded.updated_at",
     )
     .bind(&g.urn)
     .bind(&g.name)
@@ -169,34 +175,6 @@ pub async fn insert_gias<'e, E: Executor<'e, Database = Db>>(
     .bind(g.point.map(|p| p.1))
     .bind(locality_id)
     .bind(at)
-    .execute(e)
-    .await?;
-    Ok(())
-}
-
-pub async fn update_gias<'e, E: Executor<'e, Database = Db>>(
-    e: E,
-    id: i64,
-    g: &crate::schools::gias::GiasSchool,
-    locality_id: Option<i64>,
-    at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE schools SET name = $1, la_code = $2, establishment_number = $3, type_name = $4, phase = $5, \
-         status = 'Open', postcode = $6, latitude = $7, longitude = $8, locality_id = $9, updated_at = $10 \
-         WHERE id = $11",
-    )
-    .bind(&g.name)
-    .bind(&g.la_code)
-    .bind(&g.establishment_number)
-    .bind(&g.type_name)
-    .bind(&g.phase)
-    .bind(&g.postcode)
-    .bind(g.point.map(|p| p.0))
-    .bind(g.point.map(|p| p.1))
-    .bind(locality_id)
-    .bind(at)
-    .bind(id)
     .execute(e)
     .await?;
     Ok(())

@@ -208,27 +208,43 @@ async fn catalogue(state: &AppState) -> AppResult<Catalogue> {
     Ok(Catalogue::load(&state.pool, &state.config.public_url).await?)
 }
 
-#[allow(clippy::too_many_arguments)]
-#[get("/services?<search>&<page>&<per_page>&<taxonomy_term_id>&<taxonomy_id>&<minimum_age>&<maximum_age>")]
+/// The query parameters of `/services` and `/service_at_locations`, as text (checked below).
+#[derive(Debug, Default, rocket::FromForm)]
+struct ServiceQuery<'r> {
+    search: Option<&'r str>,
+    page: Option<&'r str>,
+    per_page: Option<&'r str>,
+    taxonomy_term_id: Option<&'r str>,
+    taxonomy_id: Option<&'r str>,
+    minimum_age: Option<&'r str>,
+    maximum_age: Option<&'r str>,
+    /// `service_at_locations` only.
+    postcode: Option<&'r str>,
+    proximity: Option<&'r str>,
+}
+
+impl ServiceQuery<'_> {
+    fn parse(&self) -> AppResult<(Paging, ServiceFilter)> {
+        Ok((
+            Paging::parse(self.page, self.per_page)?,
+            ServiceFilter::parse(
+                self.search,
+                self.taxonomy_term_id,
+                self.taxonomy_id,
+                self.minimum_age,
+                self.maximum_age,
+            )?,
+        ))
+    }
+}
+
+#[get("/services?<query..>")]
 async fn services(
     state: &State<AppState>,
     index: &State<Search>,
-    search: Option<&str>,
-    page: Option<&str>,
-    per_page: Option<&str>,
-    taxonomy_term_id: Option<&str>,
-    taxonomy_id: Option<&str>,
-    minimum_age: Option<&str>,
-    maximum_age: Option<&str>,
+    query: ServiceQuery<'_>,
 ) -> AppResult<Json<Value>> {
-    let paging = Paging::parse(page, per_page)?;
-    let filter = ServiceFilter::parse(
-        search,
-        taxonomy_term_id,
-        taxonomy_id,
-        minimum_age,
-        maximum_age,
-    )?;
+    let (paging, filter) = query.parse()?;
     let cat = catalogue(state).await?;
     let items = filter
         .apply(&cat, index)
@@ -251,30 +267,14 @@ async fn service(state: &State<AppState>, id: &str) -> AppResult<Json<Value>> {
     Ok(Json(cat.service_full(p)))
 }
 
-#[allow(clippy::too_many_arguments)]
-#[get("/service_at_locations?<search>&<page>&<per_page>&<taxonomy_term_id>&<taxonomy_id>&<minimum_age>&<maximum_age>&<postcode>&<proximity>")]
+#[get("/service_at_locations?<query..>")]
 async fn service_at_locations(
     state: &State<AppState>,
     index: &State<Search>,
-    search: Option<&str>,
-    page: Option<&str>,
-    per_page: Option<&str>,
-    taxonomy_term_id: Option<&str>,
-    taxonomy_id: Option<&str>,
-    minimum_age: Option<&str>,
-    maximum_age: Option<&str>,
-    postcode: Option<&str>,
-    proximity: Option<&str>,
+    query: ServiceQuery<'_>,
 ) -> AppResult<Json<Value>> {
-    let paging = Paging::parse(page, per_page)?;
-    let filter = ServiceFilter::parse(
-        search,
-        taxonomy_term_id,
-        taxonomy_id,
-        minimum_age,
-        maximum_age,
-    )?;
-    let near = Near::parse(postcode, proximity)?;
+    let (paging, filter) = query.parse()?;
+    let near = Near::parse(query.postcode, query.proximity)?;
     let cat = catalogue(state).await?;
     let mut rows: Vec<(Option<f64>, Value)> = Vec::new();
     for p in filter.apply(&cat, index).await? {

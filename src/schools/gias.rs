@@ -293,14 +293,14 @@ pub async fn import(
                     report.without_locality += 1;
                 }
                 match old {
-                    None => {
-                        db::schools::insert_gias(&mut *tx, g, locality, now).await?;
-                        report.added += 1;
-                    }
                     Some(o) if o.same_as(g, locality) => report.unchanged += 1,
-                    Some(o) => {
-                        db::schools::update_gias(&mut *tx, o.id, g, locality, now).await?;
-                        report.updated += 1;
+                    _ => {
+                        db::schools::upsert_gias(&mut *tx, g, locality, now).await?;
+                        if old.is_some() {
+                            report.updated += 1;
+                        } else {
+                            report.added += 1;
+                        }
                     }
                 }
             }

@@ -315,6 +315,19 @@ impl Drop for TestApp {
     }
 }
 
+/// Runs the `apdir` binary against a data directory and database.
+pub fn apdir_cli(dir: &std::path::Path, url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_apdir"))
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .env("APDIR_LOG", "error")
+        .output()
+        .expect("the apdir binary runs")
+}
+
 pub fn secret() -> String {
     use base64::Engine;
     let bytes: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
