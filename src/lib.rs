@@ -12,6 +12,7 @@ pub mod demo;
 pub mod directory;
 pub mod domain;
 pub mod error;
+pub mod forum;
 pub mod framework;
 pub mod geo;
 pub mod home;
