@@ -7,6 +7,7 @@ pub mod audit;
 pub mod calendar;
 pub mod checks;
 pub mod concerns;
+pub mod forum;
 pub mod notifications;
 pub mod outbox;
 pub mod outcomes;

@@ -1,6 +1,7 @@
-//! The provider forum (issue 10). So far: the two pieces every post goes through before it is
-//! stored, rendering (`markdown`) and the pupil-data guard (`guard`). Categories, threads,
-//! moderation and the pages arrive on top of them.
+//! The provider forum (issue 10). So far: rendering (`markdown`), the pupil-data guard
+//! (`guard`), and writing threads, replies and moderation decisions (`posts`) over the
+//! categories, threads and posts in `db::forum`. The pages arrive on top of them.
 
 pub mod guard;
 pub mod markdown;
+pub mod posts;
