@@ -75,6 +75,7 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
         .mount("/", admin::calendar::routes())
         .mount("/", admin::tokens::routes())
         .mount("/", schools::routes())
+        .mount("/", forum::pages::routes())
         .mount("/", attendance::routes())
         .mount("/", outcomes::routes())
         .mount("/", rocket::routes![web::static_file])

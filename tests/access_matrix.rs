@@ -118,6 +118,110 @@ const BAD_LOGIN: &[(&str, &str)] = &[
 const TERM: &[(&str, &str)] = &[("name", ""), ("starts_on", ""), ("ends_on", "")];
 const CLOSURE: &[(&str, &str)] = &[("on_date", ""), ("reason", "")];
 
+/// The forum: every signed-in role reads; schools may not post; moderators (the Progressions
+/// Team and administrators) decide on held posts. Forms are sent empty.
+fn forum_rows() -> Vec<Row> {
+    use Case::*;
+    let empty: &'static [(&'static str, &'static str)] = &[];
+    let post = |route: &'static str, case: Case, path: &'static str, expect: [u16; 6]| Row {
+        form: Some(empty),
+        ..row(route, case, path, expect)
+    };
+    vec![
+        row("GET /forum", None, "/forum", [303, 200, 200, 200, 200, 200]),
+        row(
+            "GET /forum/<key>",
+            Own,
+            "/forum/questions",
+            [303, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /forum/<key>",
+            Missing,
+            "/forum/nowhere",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        row(
+            "GET /forum/<key>/new",
+            Own,
+            "/forum/questions/new",
+            [303, 403, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /forum/<key>/new",
+            Other,
+            "/forum/notices/new",
+            [303, 403, 403, 200, 403, 200],
+        ),
+        row(
+            "GET /forum/<key>/new",
+            Missing,
+            "/forum/nowhere/new",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        post(
+            "POST /forum/<key>/new",
+            Own,
+            "/forum/questions/new",
+            [303, 403, 422, 422, 422, 422],
+        ),
+        post(
+            "POST /forum/<key>/new",
+            Other,
+            "/forum/notices/new",
+            [303, 403, 403, 422, 403, 422],
+        ),
+        post(
+            "POST /forum/<key>/new",
+            Missing,
+            "/forum/nowhere/new",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        row(
+            "GET /forum/threads/<id>",
+            Own,
+            "/forum/threads/{id}",
+            [303, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /forum/threads/<id>",
+            Missing,
+            "/forum/threads/{id}",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        post(
+            "POST /forum/threads/<id>/reply",
+            Own,
+            "/forum/threads/{id}/reply",
+            [303, 403, 422, 422, 422, 422],
+        ),
+        post(
+            "POST /forum/threads/<id>/reply",
+            Missing,
+            "/forum/threads/{id}/reply",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        row(
+            "GET /forum/moderation",
+            None,
+            "/forum/moderation",
+            [303, 403, 403, 200, 403, 200],
+        ),
+        post(
+            "POST /forum/posts/<id>/approve",
+            Missing,
+            "/forum/posts/{id}/approve",
+            [303, 403, 403, 404, 403, 404],
+        ),
+        post(
+            "POST /forum/posts/<id>/remove",
+            Missing,
+            "/forum/posts/{id}/remove",
+            [303, 403, 403, 404, 403, 404],
+        ),
+    ]
+}
+
 /// Placements, pupils added by schools, exports, the calendar and retention. Forms are sent
 /// empty, so a role that may act gets 422 (its form is checked) and nothing changes for the
 /// roles after it; a role that may not act is refused before its form is read.
@@ -818,6 +922,7 @@ fn matrix() -> Vec<Row> {
         },
     ];
     rows.extend(placement_rows());
+    rows.extend(forum_rows());
     // The open-data feed's records are public to everyone; a well-formed id of nothing is 404.
     for route in [
         "GET /openreferral/services/<id>",
@@ -1427,6 +1532,7 @@ struct Fixture {
     own_action: i64,
     other_action: i64,
     round: i64,
+    forum_thread: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -1670,10 +1776,26 @@ async fn fixture(app: &TestApp) -> Fixture {
         own_action: actions[0],
         other_action: actions[1],
         round,
+        forum_thread: sqlx::query_scalar(
+            "SELECT t.id FROM forum_threads t JOIN forum_categories c ON c.id = t.category_id \
+             WHERE c.key = 'questions' ORDER BY t.id LIMIT 1",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap(),
     }
 }
 
 fn id_for(f: &Fixture, r: &Row) -> String {
+    if r.route.contains("/forum/threads/<id>") {
+        return match r.case {
+            Case::Own => f.forum_thread.to_string(),
+            _ => "999999".into(),
+        };
+    }
+    if r.route.contains("/forum/posts/<id>") {
+        return "999999".into();
+    }
     if r.route.starts_with("GET /openreferral/") {
         use apdir::openreferral::feed;
         let nobody = "6b1e0c5a-52f4-4d0e-9a57-0a1d17c35e01".to_string();

@@ -10,6 +10,7 @@ use apdir::domain::{Role, Upn};
 use apdir::forum::posts;
 use chrono::NaiveDate;
 use common::TestApp;
+use rocket::http::Status;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).expect("date")
@@ -38,6 +39,16 @@ fn reader(u: (i64, Role)) -> Reader<'static> {
         role: u.1.key(),
         user_id: u.0,
         moderator: posts::moderates(u.1),
+    }
+}
+
+/// The demo's threads removed, so a test starts from an empty forum.
+async fn empty_forum(app: &TestApp) {
+    for table in ["forum_posts", "forum_threads"] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&app.pool)
+            .await
+            .expect("clear");
     }
 }
 
@@ -89,6 +100,7 @@ async fn each_role_reads_and_posts_where_its_category_allows() {
         assert!(cats.is_empty(), "{role:?}");
     }
 
+    empty_forum(&app).await;
     let provider = user(&app, "provider@demo.test").await;
     let notices = category_id(&app, "notices").await;
     let err = posts::start_thread(
@@ -122,6 +134,7 @@ async fn each_role_reads_and_posts_where_its_category_allows() {
 #[rocket::async_test]
 async fn held_posts_are_seen_only_by_their_author_and_moderators_until_approved() {
     let app = TestApp::with_demo().await;
+    empty_forum(&app).await;
     let provider = user(&app, "provider@demo.test").await;
     let school = user(&app, "school@demo.test").await;
     let progressions = user(&app, "progressions@demo.test").await;
@@ -219,6 +232,7 @@ async fn held_posts_are_seen_only_by_their_author_and_moderators_until_approved(
 #[rocket::async_test]
 async fn a_new_accounts_first_three_posts_wait_for_a_moderator() {
     let app = TestApp::with_demo().await;
+    empty_forum(&app).await;
     let provider = user(&app, "provider@demo.test").await;
     let progressions = user(&app, "progressions@demo.test").await;
     let curriculum = category_id(&app, "curriculum").await;
@@ -310,4 +324,103 @@ async fn a_new_accounts_first_three_posts_wait_for_a_moderator() {
     .await
     .is_err());
     assert_eq!(app.count("SELECT COUNT(*) FROM forum_posts").await, before);
+}
+
+#[rocket::async_test]
+async fn the_demo_forum_has_threads_and_a_held_post() {
+    let app = TestApp::with_demo().await;
+    assert!(app.count("SELECT COUNT(*) FROM forum_threads").await >= 4);
+    let held = forum::held(&app.pool).await.expect("queue");
+    assert_eq!(held.len(), 1);
+    assert!(held[0].held_reason.contains("date of birth"));
+}
+
+#[rocket::async_test]
+async fn the_pages_post_hold_moderate_and_show_by_permission() {
+    let app = TestApp::with_demo().await;
+    // A school reads but cannot post.
+    app.login("school@demo.test").await;
+    let (status, html) = app.get("/forum").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Reintegration practice") && !html.contains("Phased returns"));
+    let (status, html) = app.get("/forum/reintegration").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Phased returns that worked") && !html.contains("Start a thread"));
+    assert_eq!(
+        app.get("/forum/reintegration/new").await.0,
+        Status::Forbidden
+    );
+    assert_eq!(app.get("/forum/nowhere").await.0, Status::NotFound);
+    app.logout().await;
+
+    // A provider's post with a child's name and birth date waits, and says why.
+    app.login("provider@demo.test").await;
+    let r = app
+        .post_csrf("/forum/questions/new", &[("title", ""), ("body", "")])
+        .await;
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let html = r.into_string().await.unwrap_or_default();
+    assert!(
+        html.contains("Enter a title") && html.contains("Write your post"),
+        "{html}"
+    );
+    let r = app
+        .post_csrf(
+            "/forum/questions/new",
+            &[
+                ("title", "A place after Easter"),
+                ("body", "Amelia Jones, born 03/03/2012, needs a place"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    let to = r
+        .headers()
+        .get_one("Location")
+        .unwrap_or_default()
+        .to_string();
+    let thread = to
+        .trim_start_matches("/forum/threads/")
+        .split('#')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let (status, html) = app.get(&format!("/forum/threads/{thread}")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("Waiting for a moderator") && html.contains("date of birth"),
+        "{html}"
+    );
+    app.logout().await;
+
+    // Nobody else sees it until a moderator publishes it.
+    app.login("school@demo.test").await;
+    assert_eq!(
+        app.get(&format!("/forum/threads/{thread}")).await.0,
+        Status::NotFound
+    );
+    let (_, html) = app.get("/forum/questions").await;
+    assert!(!html.contains("A place after Easter"));
+    app.logout().await;
+
+    app.login("progressions@demo.test").await;
+    let (status, html) = app.get("/forum/moderation").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("A place after Easter"));
+    let post: i64 = sqlx::query_scalar("SELECT id FROM forum_posts WHERE thread_id = $1")
+        .bind(thread.parse::<i64>().unwrap_or_default())
+        .fetch_one(&app.pool)
+        .await
+        .expect("post");
+    let r = app
+        .post_csrf(&format!("/forum/posts/{post}/approve"), &[])
+        .await;
+    assert_eq!(r.status(), Status::SeeOther);
+    app.logout().await;
+    app.login("school@demo.test").await;
+    let (status, html) = app.get(&format!("/forum/threads/{thread}")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("A place after Easter") && !html.contains("Waiting for a moderator"));
+    // Markdown arrives as sanitised HTML.
+    assert!(!html.contains("<script"));
 }

@@ -241,6 +241,9 @@ async fn query_strings_and_path_ids() {
         ("/openreferral/taxonomies/{}", None, true),
         ("/openreferral/taxonomy_terms/{}", None, true),
         ("/openreferral/taxonomy_terms?taxonomy_id={}", None, true),
+        ("/forum/{}", Some("school@demo.test"), true),
+        ("/forum/threads/{}", Some("school@demo.test"), true),
+        ("/forum/{}/new", Some("provider@demo.test"), true),
     ];
     for (template, role, strict) in targets {
         if let Some(email) = role {
@@ -1153,4 +1156,45 @@ async fn attendance_forms_and_api() {
         app.count("SELECT COUNT(*) FROM mark_changes").await,
         changes
     );
+}
+
+/// Forum posts: every payload is refused with a 4xx or stored as typed, and the thread page
+/// never shows it as markup (the post is rendered from Markdown and sanitised).
+#[rocket::async_test]
+async fn forum_posts() {
+    let app = TestApp::with_demo().await;
+    app.login("provider@demo.test").await;
+    let mut failures = Vec::new();
+    for field in ["title", "body"] {
+        for p in payloads() {
+            let fields = with_field(&[("title", "A title"), ("body", "A post")], field, &p);
+            let r = app.post_csrf("/forum/questions/new", &fields).await;
+            let status = r.status();
+            let body = r.into_string().await.unwrap_or_default();
+            let what = format!("{field} {:?}", p.chars().take(30).collect::<String>());
+            check_body(&what, status, &body, &mut failures);
+            if status.code >= 500 {
+                continue;
+            }
+            let trimmed = p.trim();
+            let fine = !trimmed.is_empty()
+                && !trimmed
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                && (field == "body" || trimmed.chars().count() <= 120);
+            if fine != (status == Status::SeeOther) {
+                failures.push(format!("{what}: got {status}"));
+            }
+        }
+    }
+    // Every thread shows its posts without running anything.
+    let threads: Vec<i64> = sqlx::query_scalar("SELECT id FROM forum_threads")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    for t in threads {
+        let (status, html) = app.get(&format!("/forum/threads/{t}")).await;
+        check_body(&format!("thread {t}"), status, &html, &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -4,6 +4,7 @@
 //! Everything is generated from a fixed seed, so two loads give the same data.
 
 mod data;
+mod forum;
 mod history;
 mod placements;
 
@@ -472,6 +473,7 @@ pub async fn load(pool: &Pool) -> Result<Loaded, DemoError> {
         .fetch_one(&mut *tx)
         .await? as usize;
     placements::finish(&mut tx).await?;
+    forum::seed(&mut tx, now).await?;
     db::audit::record(
         &mut *tx,
         &db::audit::Entry {

@@ -4,4 +4,5 @@
 
 pub mod guard;
 pub mod markdown;
+pub mod pages;
 pub mod posts;

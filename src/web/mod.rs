@@ -168,6 +168,9 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
         }
         _ => {}
     }
+    if role.is_some() {
+        items.push(("/forum", "Forum"));
+    }
     items
         .into_iter()
         .map(|(href, label)| NavItem {
