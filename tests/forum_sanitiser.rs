@@ -6,6 +6,7 @@
 
 use apdir::forum::markdown::{render, ATTACHMENTS};
 
+/// The policy under test, written out here on purpose rather than imported from the code.
 const TAGS: [&str; 25] = [
     "p",
     "br",

@@ -284,6 +284,23 @@ pub struct Confirm {
     csrf_token: String,
 }
 
+/// Publishes or removes a held post, then back to the queue.
+async fn decide(
+    state: &AppState,
+    staff: &SessionUser,
+    actor: &Actor,
+    id: i64,
+    publish: bool,
+) -> AppResult<Reply> {
+    posts::decide(&state.pool, actor, staff.role, id, publish).await?;
+    let said = if publish {
+        "The post is published."
+    } else {
+        "The post is removed."
+    };
+    Ok(Reply::flash("/forum/moderation", "success", said))
+}
+
 #[post("/forum/posts/<id>/approve", data = "<_form>")]
 async fn approve(
     staff: CouncilStaff<'_>,
@@ -292,12 +309,7 @@ async fn approve(
     id: i64,
     _form: CsrfForm<Confirm>,
 ) -> AppResult<Reply> {
-    posts::decide(&state.pool, &actor, staff.0.role, id, true).await?;
-    Ok(Reply::flash(
-        "/forum/moderation",
-        "success",
-        "The post is published.",
-    ))
+    decide(state, staff.0, &actor, id, true).await
 }
 
 #[post("/forum/posts/<id>/remove", data = "<_form>")]
@@ -308,10 +320,5 @@ async fn remove(
     id: i64,
     _form: CsrfForm<Confirm>,
 ) -> AppResult<Reply> {
-    posts::decide(&state.pool, &actor, staff.0.role, id, false).await?;
-    Ok(Reply::flash(
-        "/forum/moderation",
-        "success",
-        "The post is removed.",
-    ))
+    decide(state, staff.0, &actor, id, false).await
 }

@@ -69,6 +69,71 @@ async fn hold_reason(
     Ok(None)
 }
 
+/// Where a post goes: a new thread in a category, or a reply in a thread.
+enum Place<'a> {
+    NewThread {
+        category_id: i64,
+        title: &'a str,
+    },
+    Reply {
+        thread_id: i64,
+        reply_to: Option<i64>,
+    },
+}
+
+/// Writes a checked post (and its thread, when new) with its audit entry, in one transaction.
+async fn store(
+    pool: &Pool,
+    actor: &Actor,
+    author_id: i64,
+    place: Place<'_>,
+    source: &str,
+    held: Option<String>,
+) -> AppResult<Posted> {
+    let html = markdown::render(source);
+    let now = db::now();
+    let mut tx = db::write(pool).await?;
+    let (thread_id, reply_to, what) = match place {
+        Place::NewThread { category_id, title } => {
+            let id = forum::insert_thread(&mut tx, category_id, title, author_id, now).await?;
+            (id, None, format!("new thread {id}"))
+        }
+        Place::Reply {
+            thread_id,
+            reply_to,
+        } => (thread_id, reply_to, format!("reply in thread {thread_id}")),
+    };
+    let post_id = forum::insert_post(
+        &mut tx,
+        &forum::NewPost {
+            thread_id,
+            author_id,
+            reply_to,
+            source,
+            html: &html,
+            held_reason: held.as_deref(),
+        },
+        now,
+    )
+    .await?;
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(
+            if held.is_some() { "post_held" } else { "post" },
+            "forum_post",
+            Some(post_id.to_string()),
+            what,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Posted {
+        thread_id,
+        post_id,
+        held,
+    })
+}
+
 /// Starts a thread in a category the author may post in.
 pub async fn start_thread(
     pool: &Pool,
@@ -88,39 +153,11 @@ pub async fn start_thread(
         ));
     }
     let held = hold_reason(pool, author, &format!("{title}\n{source}"), today).await?;
-    let html = markdown::render(&source);
-    let now = db::now();
-    let mut tx = db::write(pool).await?;
-    let thread_id = forum::insert_thread(&mut tx, category_id, &title, author.0, now).await?;
-    let post_id = forum::insert_post(
-        &mut tx,
-        &forum::NewPost {
-            thread_id,
-            author_id: author.0,
-            reply_to: None,
-            source: &source,
-            html: &html,
-            held_reason: held.as_deref(),
-        },
-        now,
-    )
-    .await?;
-    db::audit::record(
-        &mut *tx,
-        &actor.entry(
-            if held.is_some() { "post_held" } else { "post" },
-            "forum_post",
-            Some(post_id.to_string()),
-            format!("new thread {thread_id}"),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Posted {
-        thread_id,
-        post_id,
-        held,
-    })
+    let place = Place::NewThread {
+        category_id,
+        title: &title,
+    };
+    store(pool, actor, author.0, place, &source, held).await
 }
 
 /// Replies to a thread the author may read and post in, and which is not locked.
@@ -160,38 +197,11 @@ pub async fn reply(
         }
     }
     let held = hold_reason(pool, author, &source, today).await?;
-    let html = markdown::render(&source);
-    let now = db::now();
-    let mut tx = db::write(pool).await?;
-    let post_id = forum::insert_post(
-        &mut tx,
-        &forum::NewPost {
-            thread_id,
-            author_id: author.0,
-            reply_to,
-            source: &source,
-            html: &html,
-            held_reason: held.as_deref(),
-        },
-        now,
-    )
-    .await?;
-    db::audit::record(
-        &mut *tx,
-        &actor.entry(
-            if held.is_some() { "post_held" } else { "post" },
-            "forum_post",
-            Some(post_id.to_string()),
-            format!("reply in thread {thread_id}"),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Posted {
+    let place = Place::Reply {
         thread_id,
-        post_id,
-        held,
-    })
+        reply_to,
+    };
+    store(pool, actor, author.0, place, &source, held).await
 }
 
 /// A moderator publishes or removes a held post.
