@@ -291,6 +291,7 @@ async fn a_gias_extract_imports_with_correct_coordinates_and_a_report() {
         reasons[4].0 == 13 && reasons[4].1.contains("more than once"),
         "{reasons:?}"
     );
+    assert_eq!(app.audit_count("schools.import").await, 1);
     // Every row kept was counted for the progress bar.
     assert_eq!(counted.into_inner(), 6);
     assert_eq!(app.count("SELECT COUNT(*) FROM schools").await, before + 3);

@@ -307,6 +307,28 @@ pub async fn import(
         }
         progress(1);
     }
+    // One entry for the import (the command line has no signed-in actor).
+    db::audit::record(
+        &mut *tx,
+        &db::audit::Entry {
+            at: now,
+            user_id: None,
+            role: None,
+            action: "schools.import".into(),
+            entity: "schools".into(),
+            entity_id: None,
+            detail: format!(
+                "GIAS extract: {} added, {} updated, {} closed, {} skipped",
+                report.added,
+                report.updated,
+                report.closed,
+                report.skipped.len()
+            ),
+            ip: None,
+            request_id: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(report)
 }
