@@ -86,7 +86,7 @@ async fn main() {
             data_dir: dir.path().join(format!("client{n}")),
             ..config.clone()
         };
-        apdir::assemble(config, pool.clone(), figment)
+        apdir::assemble(config, pool.clone(), figment).expect("assemble")
     };
     let client = Client::tracked(rocket()).await.expect("rocket");
     let school = Client::tracked(rocket()).await.expect("rocket");

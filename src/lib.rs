@@ -36,6 +36,8 @@ pub struct AppState {
     pub pool: db::Pool,
     pub config: Arc<Config>,
     pub templates: web::Templates,
+    /// The forum's post index, brought up to date from SQL before each search.
+    pub forum_search: forum::search::ForumSearch,
 }
 
 /// Connects, migrates and assembles the app. `figment` is Rocket's own configuration
@@ -44,21 +46,23 @@ pub async fn build(config: Config, figment: Figment) -> anyhow::Result<Rocket<Bu
     let url = config.database_url().map_err(anyhow::Error::msg)?;
     let pool = db::connect(&url).await?;
     db::migrate(&pool).await?;
-    Ok(assemble(config, pool, figment))
+    assemble(config, pool, figment)
 }
 
 /// Mounts every capability's routes in one place.
-pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Build> {
+pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> anyhow::Result<Rocket<Build>> {
+    let forum_search = forum::search::ForumSearch::new().map_err(|e| anyhow::anyhow!("{e}"))?;
     let state = AppState {
         pool,
         config: Arc::new(config),
         templates: web::Templates::new(),
+        forum_search,
     };
     // Evidence uploads: up to 10 MB a file (unless configured otherwise).
     let figment = figment
         .join(("limits.file", "10 MiB"))
         .join(("limits.data-form", "11 MiB"));
-    rocket::custom(figment)
+    Ok(rocket::custom(figment)
         .manage(state)
         .attach(web::fairings::RequestLog)
         .attach(web::fairings::SecurityHeaders)
@@ -130,5 +134,5 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> Rocket<Buil
                     }
                 }
             },
-        ))
+        )))
 }

@@ -333,9 +333,8 @@ async fn serve(
         figment = figment.merge(("secret_key", secret_key(&config)?));
     }
     // The banner is printed once the socket is listening, so what it says is true.
-    let rocket = apdir::assemble(config, pool, figment).attach(rocket::fairing::AdHoc::on_liftoff(
-        "banner",
-        move |r| {
+    let rocket = apdir::assemble(config, pool, figment)?.attach(
+        rocket::fairing::AdHoc::on_liftoff("banner", move |r| {
             Box::pin(async move {
                 let rc = r.config();
                 if demo_mode {
@@ -350,8 +349,8 @@ async fn serve(
                 );
                 let _ = std::io::stdout().flush();
             })
-        },
-    ));
+        }),
+    );
     rocket.launch().await.context("running the server")?;
     Ok(())
 }

@@ -207,6 +207,128 @@ fn forum_rows() -> Vec<Row> {
             "/forum/moderation",
             [303, 403, 403, 200, 403, 200],
         ),
+        row(
+            "GET /forum/unread",
+            None,
+            "/forum/unread",
+            [303, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /forum/search",
+            None,
+            "/forum/search?q=maths",
+            [303, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /forum/moderation/log",
+            None,
+            "/forum/moderation/log",
+            [303, 403, 403, 200, 403, 200],
+        ),
+        // `Own` forum posts are a Progressions Team post: only it and admins (moderators) edit.
+        row(
+            "GET /forum/posts/<id>/edit",
+            Own,
+            "/forum/posts/{id}/edit",
+            [303, 403, 403, 200, 403, 200],
+        ),
+        row(
+            "GET /forum/posts/<id>/edit",
+            Missing,
+            "/forum/posts/{id}/edit",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        post(
+            "POST /forum/posts/<id>/edit",
+            Own,
+            "/forum/posts/{id}/edit",
+            [303, 403, 403, 422, 403, 422],
+        ),
+        post(
+            "POST /forum/posts/<id>/edit",
+            Missing,
+            "/forum/posts/{id}/edit",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        row(
+            "GET /forum/posts/<id>/history",
+            Own,
+            "/forum/posts/{id}/history",
+            [303, 403, 403, 200, 403, 200],
+        ),
+        row(
+            "GET /forum/posts/<id>/history",
+            Missing,
+            "/forum/posts/{id}/history",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        // Deleting the fixture's post would change every later row, so only the missing case.
+        post(
+            "POST /forum/posts/<id>/delete",
+            Missing,
+            "/forum/posts/{id}/delete",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        row(
+            "GET /forum/posts/<id>/flag",
+            Own,
+            "/forum/posts/{id}/flag",
+            [303, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /forum/posts/<id>/flag",
+            Missing,
+            "/forum/posts/{id}/flag",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        post(
+            "POST /forum/posts/<id>/flag",
+            Own,
+            "/forum/posts/{id}/flag",
+            [303, 422, 422, 422, 422, 422],
+        ),
+        post(
+            "POST /forum/posts/<id>/flag",
+            Missing,
+            "/forum/posts/{id}/flag",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        post(
+            "POST /forum/posts/<id>/keep",
+            Missing,
+            "/forum/posts/{id}/keep",
+            [303, 403, 403, 404, 403, 404],
+        ),
+        post(
+            "POST /forum/threads/<id>/moderate",
+            Own,
+            "/forum/threads/{id}/moderate",
+            [303, 403, 403, 422, 403, 422],
+        ),
+        post(
+            "POST /forum/threads/<id>/watch",
+            Own,
+            "/forum/threads/{id}/watch",
+            [303, 303, 303, 303, 303, 303],
+        ),
+        post(
+            "POST /forum/threads/<id>/watch",
+            Missing,
+            "/forum/threads/{id}/watch",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        post(
+            "POST /forum/<key>/watch",
+            None,
+            "/forum/questions/watch",
+            [303, 303, 303, 303, 303, 303],
+        ),
+        post(
+            "POST /forum/<key>/watch",
+            None,
+            "/forum/nowhere/watch",
+            [303, 404, 404, 404, 404, 404],
+        ),
         post(
             "POST /forum/posts/<id>/approve",
             Missing,
@@ -1533,6 +1655,7 @@ struct Fixture {
     other_action: i64,
     round: i64,
     forum_thread: i64,
+    forum_post: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -1783,6 +1906,14 @@ async fn fixture(app: &TestApp) -> Fixture {
         .fetch_one(&app.pool)
         .await
         .unwrap(),
+        forum_post: sqlx::query_scalar(
+            "SELECT p.id FROM forum_posts p JOIN forum_threads t ON t.id = p.thread_id \
+             JOIN forum_categories c ON c.id = t.category_id JOIN users u ON u.id = p.author_id \
+             WHERE c.key = 'questions' AND u.email = 'progressions@demo.test' ORDER BY p.id LIMIT 1",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap(),
     }
 }
 
@@ -1794,7 +1925,10 @@ fn id_for(f: &Fixture, r: &Row) -> String {
         };
     }
     if r.route.contains("/forum/posts/<id>") {
-        return "999999".into();
+        return match r.case {
+            Case::Own => f.forum_post.to_string(),
+            _ => "999999".into(),
+        };
     }
     if r.route.starts_with("GET /openreferral/") {
         use apdir::openreferral::feed;

@@ -244,6 +244,22 @@ async fn query_strings_and_path_ids() {
         ("/forum/{}", Some("school@demo.test"), true),
         ("/forum/threads/{}", Some("school@demo.test"), true),
         ("/forum/{}/new", Some("provider@demo.test"), true),
+        // Any text is a search; only an over-long one is refused.
+        ("/forum/search?q={}", Some("school@demo.test"), false),
+        ("/forum/posts/{}/edit", Some("provider@demo.test"), true),
+        ("/forum/posts/{}/history", Some("provider@demo.test"), true),
+        ("/forum/posts/{}/flag", Some("school@demo.test"), true),
+        // A reply or quote link to something that is not a post here is ignored.
+        (
+            "/forum/threads/2?reply_to={}",
+            Some("provider@demo.test"),
+            false,
+        ),
+        (
+            "/forum/threads/2?quote={}",
+            Some("provider@demo.test"),
+            false,
+        ),
     ];
     for (template, role, strict) in targets {
         if let Some(email) = role {
@@ -1185,6 +1201,51 @@ async fn forum_posts() {
             if fine != (status == Status::SeeOther) {
                 failures.push(format!("{what}: got {status}"));
             }
+        }
+    }
+    // The post a reply answers, an edit and a flag's reason: refused with a 4xx or taken as
+    // typed, never a 500.
+    let posts_before = app.count("SELECT COUNT(*) FROM forum_posts").await;
+    for p in payloads() {
+        let what = format!("reply_to {:?}", p.chars().take(30).collect::<String>());
+        let r = app
+            .post_csrf(
+                "/forum/threads/2/reply",
+                &[("body", "A reply"), ("reply_to", &p)],
+            )
+            .await;
+        let status = r.status();
+        let body = r.into_string().await.unwrap_or_default();
+        check_body(&what, status, &body, &mut failures);
+        if !p.trim().is_empty() && !(400..500).contains(&status.code) {
+            failures.push(format!("{what}: got {status}, want a 4xx"));
+        }
+    }
+    let blank_replies = payloads().iter().filter(|p| p.trim().is_empty()).count() as i64;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM forum_posts").await,
+        posts_before + blank_replies,
+        "only replies with no reply_to were stored"
+    );
+    for p in payloads() {
+        let what = format!("edit {:?}", p.chars().take(30).collect::<String>());
+        let r = app.post_csrf("/forum/posts/2/edit", &[("body", &p)]).await;
+        let status = r.status();
+        let body = r.into_string().await.unwrap_or_default();
+        check_body(&what, status, &body, &mut failures);
+    }
+    app.logout().await;
+    app.login("school@demo.test").await;
+    for p in payloads() {
+        let what = format!("flag reason {:?}", p.chars().take(30).collect::<String>());
+        let r = app
+            .post_csrf("/forum/posts/6/flag", &[("reason", &p)])
+            .await;
+        let status = r.status();
+        let body = r.into_string().await.unwrap_or_default();
+        check_body(&what, status, &body, &mut failures);
+        if status.code >= 500 {
+            failures.push(format!("{what}: got {status}"));
         }
     }
     // Every thread shows its posts without running anything.

@@ -25,7 +25,7 @@ type Order<'a> = dyn Fn(&Ranked<'a>, &Ranked<'a>) -> std::cmp::Ordering + 'a;
 /// Bump when the schema or analysis changes: an index of another version is rebuilt.
 pub const SCHEMA_VERSION: u32 = 2;
 const VERSION_FILE: &str = "apdir_schema_version";
-const ANALYZER: &str = "apdir_en";
+pub(crate) const ANALYZER: &str = "apdir_en";
 
 #[derive(Debug)]
 pub struct Error(pub String);
@@ -122,7 +122,7 @@ fn schema() -> (Schema, Fields) {
     )
 }
 
-fn analyzer() -> TextAnalyzer {
+pub(crate) fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)

@@ -15,6 +15,7 @@
 mod columns;
 mod engine;
 pub mod geo;
+pub mod posts;
 pub mod text;
 
 pub use engine::{Error, Index, OpenState, SCHEMA_VERSION};

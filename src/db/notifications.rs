@@ -81,7 +81,7 @@ pub async fn delivery(
             .await?;
     Ok(mode
         .and_then(|m| Delivery::parse(&m).ok())
-        .unwrap_or(Delivery::Immediate)
+        .unwrap_or(kind.default_delivery())
         .for_kind(kind))
 }
 

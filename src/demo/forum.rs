@@ -1,5 +1,6 @@
-//! A few realistic forum threads for the demo, and one post waiting for a moderator (held by
-//! the pupil-data guard) so the moderation queue has something in it.
+//! A few realistic forum threads for the demo, one post waiting for a moderator (held by the
+//! pupil-data guard) and one flagged, so the review queue has both kinds; one edited post, so
+//! its history has a version; authors watch their threads, as posting makes them do.
 
 use crate::db::{forum, Conn};
 use crate::forum::{guard, markdown};
@@ -65,6 +66,12 @@ const THREADS: [Thread; 4] = [
     ),
 ];
 
+/// The training post as first written; the thread shows it as edited to `TRAINING_EDITED`.
+const TRAINING_EDITED: &str = "We are running a half-day session on trauma-informed practice for AP staff on **Thursday 12 February, 9:30 to 12:30**, at the Source Skills Academy in Meadowhall. Places are free for providers on the framework. Reply here if you would like places.";
+
+const FLAG_REASON: &str =
+    "Is this advertising a paid course? Could a moderator check it fits the forum's rules?";
+
 /// A reply that the guard holds: it names a child with a date of birth.
 const HELD: &str = "Can anyone take Jayden Smith 12/04/2013 from January?";
 
@@ -84,6 +91,7 @@ async fn category_id(conn: &mut Conn, key: &str) -> Result<i64, sqlx::Error> {
 
 pub async fn seed(conn: &mut Conn, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
     let mut last_thread = None;
+    let mut training_post = None;
     for (category, title, posts) in THREADS {
         let category = category_id(conn, category).await?;
         let Some((first_author, first_days, _)) = posts.first() else {
@@ -101,7 +109,8 @@ pub async fn seed(conn: &mut Conn, now: DateTime<Utc>) -> Result<usize, sqlx::Er
         for (email, days, text) in posts.iter() {
             let author = user_id(conn, email).await?;
             let html = markdown::render(text);
-            forum::insert_post(
+            forum::watch_thread(conn, author, thread).await?;
+            let post = forum::insert_post(
                 conn,
                 &forum::NewPost {
                     thread_id: thread,
@@ -114,6 +123,9 @@ pub async fn seed(conn: &mut Conn, now: DateTime<Utc>) -> Result<usize, sqlx::Er
                 now - Duration::days(*days),
             )
             .await?;
+            if title.starts_with("Trauma") {
+                training_post = Some((post, author));
+            }
         }
         last_thread = Some(thread);
     }
@@ -133,6 +145,20 @@ pub async fn seed(conn: &mut Conn, now: DateTime<Utc>) -> Result<usize, sqlx::Er
             now - Duration::hours(20),
         )
         .await?;
+    }
+    if let Some((post, author)) = training_post {
+        let html = markdown::render(TRAINING_EDITED);
+        forum::edit_post(
+            conn,
+            post,
+            author,
+            (TRAINING_EDITED, &html),
+            None,
+            now - Duration::days(4),
+        )
+        .await?;
+        let school = user_id(conn, "school@demo.test").await?;
+        forum::insert_flag(conn, post, school, FLAG_REASON, now - Duration::days(1)).await?;
     }
     Ok(THREADS.len())
 }

@@ -36,6 +36,10 @@ pub enum NoticeKind {
     AttendanceAlert,
     /// A correction to a locked register waits for approval, or was decided.
     AttendanceCorrection,
+    /// Someone @mentioned the user in a forum post.
+    ForumMention,
+    /// A new post in a forum thread or category the user watches.
+    ForumActivity,
 }
 
 impl From<NoticeKind> for &'static str {
@@ -45,7 +49,7 @@ impl From<NoticeKind> for &'static str {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 14] = [
+    pub const ALL: [NoticeKind; 16] = [
         NoticeKind::ProfileSubmitted,
         NoticeKind::ProfileDecided,
         NoticeKind::CouncilNotice,
@@ -60,6 +64,8 @@ impl NoticeKind {
         NoticeKind::MissingRegister,
         NoticeKind::AttendanceAlert,
         NoticeKind::AttendanceCorrection,
+        NoticeKind::ForumMention,
+        NoticeKind::ForumActivity,
     ];
 
     pub fn key(self) -> &'static str {
@@ -78,6 +84,8 @@ impl NoticeKind {
             NoticeKind::MissingRegister => "missing_register",
             NoticeKind::AttendanceAlert => "attendance_alert",
             NoticeKind::AttendanceCorrection => "attendance_correction",
+            NoticeKind::ForumMention => "forum_mention",
+            NoticeKind::ForumActivity => "forum_activity",
         }
     }
 
@@ -105,6 +113,8 @@ impl NoticeKind {
             NoticeKind::MissingRegister => "Registers not taken by the cut-off",
             NoticeKind::AttendanceAlert => "Absences of your pupils in alternative provision",
             NoticeKind::AttendanceCorrection => "Corrections to locked registers",
+            NoticeKind::ForumMention => "Mentions of you in the provider forum",
+            NoticeKind::ForumActivity => "New posts in forum threads and categories you watch",
         }
     }
 
@@ -134,6 +144,8 @@ impl NoticeKind {
             NoticeKind::AttendanceCorrection => {
                 "a correction to a register needs a decision or was decided"
             }
+            NoticeKind::ForumMention => "someone mentioned you in the provider forum",
+            NoticeKind::ForumActivity => "there are new posts in the provider forum that you watch",
         }
     }
 
@@ -164,6 +176,16 @@ impl NoticeKind {
             }
             NoticeKind::AttendanceAlert => role == Role::School,
             NoticeKind::AttendanceCorrection => matches!(role, Role::Provider | Role::Progressions),
+            NoticeKind::ForumMention | NoticeKind::ForumActivity => true,
+        }
+    }
+
+    /// How the kind is delivered until the user chooses: watched forum activity is busy, so it
+    /// waits for the daily digest; everything else is emailed at once.
+    pub fn default_delivery(self) -> Delivery {
+        match self {
+            NoticeKind::ForumActivity => Delivery::Digest,
+            _ => Delivery::Immediate,
         }
     }
 }

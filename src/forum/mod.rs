@@ -1,8 +1,10 @@
-//! The provider forum (issue 10). So far: rendering (`markdown`), the pupil-data guard
-//! (`guard`), and writing threads, replies and moderation decisions (`posts`) over the
-//! categories, threads and posts in `db::forum`. The pages arrive on top of them.
+//! The provider forum (issue 10): rendering (`markdown`), the pupil-data guard (`guard`),
+//! @mentions (`mentions`), writing and moderating posts and threads (`posts`), search
+//! (`search`) and the pages (`pages`), over the tables in `db::forum`.
 
 pub mod guard;
 pub mod markdown;
+pub mod mentions;
 pub mod pages;
 pub mod posts;
+pub mod search;

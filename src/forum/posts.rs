@@ -5,16 +5,25 @@
 
 use super::guard;
 use super::markdown;
+use super::mentions;
 use crate::auth::guards::Actor;
-use crate::db::{self, forum, Pool};
-use crate::domain::{text, Role};
+use crate::config::Config;
+use crate::db::notifications::Recipient;
+use crate::db::{self, forum, Conn, Pool};
+use crate::domain::{text, NoticeKind, Role};
 use crate::error::{AppError, AppResult};
+use crate::notify::{self, Notice};
 use chrono::NaiveDate;
+use std::collections::BTreeSet;
 
 /// Posts an author's first few go to a moderator first.
 pub const NEW_ACCOUNT_POSTS: i64 = 3;
 /// The longest post, in characters.
 pub const MAX_POST: usize = 20_000;
+/// How long an author may delete their own post; after that only a moderator can.
+pub const AUTHOR_DELETE_HOURS: i64 = 24;
+/// The longest reason for a flag, in characters.
+pub const MAX_FLAG_REASON: usize = 500;
 
 pub fn moderates(role: Role) -> bool {
     matches!(role, Role::Progressions | Role::Admin)
@@ -84,6 +93,7 @@ enum Place<'a> {
 /// Writes a checked post (and its thread, when new) with its audit entry, in one transaction.
 async fn store(
     pool: &Pool,
+    config: &Config,
     actor: &Actor,
     author_id: i64,
     place: Place<'_>,
@@ -126,6 +136,11 @@ async fn store(
         ),
     )
     .await?;
+    // Authors hear about replies to what they wrote.
+    forum::watch_thread(&mut tx, author_id, thread_id).await?;
+    if held.is_none() {
+        announce(&mut tx, config, post_id).await?;
+    }
     tx.commit().await?;
     Ok(Posted {
         thread_id,
@@ -134,9 +149,58 @@ async fn store(
     })
 }
 
+/// Tells people about a post as it is published: those it @mentions (who can read it), then
+/// those watching its thread or category. Never its author; nobody twice.
+async fn announce(conn: &mut Conn, config: &Config, post_id: i64) -> AppResult<()> {
+    let ctx = forum::post_context(conn, post_id).await?;
+    let link = format!("/forum/threads/{}#post-{}", ctx.thread_id, ctx.post_id);
+    let named = mentions::mentioned(&ctx.source);
+    let mut told: BTreeSet<i64> = BTreeSet::from([ctx.author_id]);
+    if !named.is_empty() {
+        for (id, name) in forum::readers(conn, ctx.category_id).await? {
+            if told.contains(&id) || !named.contains(&mentions::handle(&name)) {
+                continue;
+            }
+            let body = format!(
+                "{} mentioned you in \"{}\"",
+                ctx.author_name, ctx.thread_title
+            );
+            raise(conn, config, NoticeKind::ForumMention, id, &body, &link).await?;
+            told.insert(id);
+        }
+    }
+    let body = if ctx.first {
+        format!("{} started \"{}\"", ctx.author_name, ctx.thread_title)
+    } else {
+        format!("{} replied in \"{}\"", ctx.author_name, ctx.thread_title)
+    };
+    for id in forum::watchers(conn, ctx.thread_id, ctx.category_id).await? {
+        if told.insert(id) {
+            raise(conn, config, NoticeKind::ForumActivity, id, &body, &link).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn raise(
+    conn: &mut Conn,
+    config: &Config,
+    kind: NoticeKind,
+    user_id: i64,
+    body: &str,
+    link: &str,
+) -> AppResult<()> {
+    let notice = Notice::new(kind, Recipient::User(user_id), body, link)
+        .map_err(|e| AppError::Unprocessable(e.to_string()))?;
+    notify::raise(conn, config, &notice).await?;
+    Ok(())
+}
+
 /// Starts a thread in a category the author may post in.
+#[allow(clippy::too_many_arguments)]
 pub async fn start_thread(
     pool: &Pool,
+    config: &Config,
     actor: &Actor,
     author: (i64, Role),
     category_id: i64,
@@ -157,12 +221,14 @@ pub async fn start_thread(
         category_id,
         title: &title,
     };
-    store(pool, actor, author.0, place, &source, held).await
+    store(pool, config, actor, author.0, place, &source, held).await
 }
 
 /// Replies to a thread the author may read and post in, and which is not locked.
+#[allow(clippy::too_many_arguments)]
 pub async fn reply(
     pool: &Pool,
+    config: &Config,
     actor: &Actor,
     author: (i64, Role),
     thread_id: i64,
@@ -201,12 +267,13 @@ pub async fn reply(
         thread_id,
         reply_to,
     };
-    store(pool, actor, author.0, place, &source, held).await
+    store(pool, config, actor, author.0, place, &source, held).await
 }
 
 /// A moderator publishes or removes a held post.
 pub async fn decide(
     pool: &Pool,
+    config: &Config,
     actor: &Actor,
     moderator: Role,
     post_id: i64,
@@ -219,6 +286,9 @@ pub async fn decide(
     if !forum::decide(&mut tx, post_id, publish, db::now()).await? {
         return Err(AppError::NotFound);
     }
+    if publish {
+        announce(&mut tx, config, post_id).await?;
+    }
     db::audit::record(
         &mut *tx,
         &actor.entry(
@@ -226,6 +296,303 @@ pub async fn decide(
             "forum_post",
             Some(post_id.to_string()),
             "moderation",
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Who is acting on a post: their user id and role.
+pub type Who = (i64, Role);
+
+fn reader_for(who: Who) -> forum::Reader<'static> {
+    forum::Reader {
+        role: who.1.key(),
+        user_id: who.0,
+        moderator: moderates(who.1),
+    }
+}
+
+/// A post the person may see, with its thread (404 otherwise).
+async fn visible(
+    pool: &Pool,
+    who: Who,
+    post_id: i64,
+) -> AppResult<(forum::PostRow, forum::ThreadRow)> {
+    let r = reader_for(who);
+    let post = forum::post(pool, r, post_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let thread = forum::thread(pool, r, post.thread_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((post, thread))
+}
+
+/// A post its author (or a moderator) may edit, with its thread.
+pub async fn editable(
+    pool: &Pool,
+    who: Who,
+    post_id: i64,
+) -> AppResult<(forum::PostRow, forum::ThreadRow)> {
+    let (post, thread) = visible(pool, who, post_id).await?;
+    if moderates(who.1) {
+        return Ok((post, thread));
+    }
+    if post.author_id != who.0 {
+        return Err(AppError::Forbidden(
+            "You can only edit your own posts".into(),
+        ));
+    }
+    if thread.locked {
+        return Err(AppError::Forbidden("This thread is locked".into()));
+    }
+    Ok((post, thread))
+}
+
+/// Replaces a post's text, keeping the old version. The new text goes through the guard again:
+/// if it now holds pupil data the post waits for a moderator.
+pub async fn edit(
+    pool: &Pool,
+    actor: &Actor,
+    who: Who,
+    post_id: i64,
+    source: &str,
+    today: NaiveDate,
+) -> AppResult<Posted> {
+    let (post, _) = editable(pool, who, post_id).await?;
+    let source = body(source)?;
+    let held = guard::check(&source, today).map(|h| h.message());
+    let html = markdown::render(&source);
+    let mut tx = db::write(pool).await?;
+    forum::edit_post(
+        &mut tx,
+        post_id,
+        who.0,
+        (&source, &html),
+        held.as_deref(),
+        db::now(),
+    )
+    .await?;
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(
+            "edit",
+            "forum_post",
+            Some(post_id.to_string()),
+            if held.is_some() {
+                "edited; held by the pupil-data guard"
+            } else {
+                "edited"
+            },
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Posted {
+        thread_id: post.thread_id,
+        post_id,
+        held,
+    })
+}
+
+/// Whether the author may still delete a post written at `written`.
+pub fn within_delete_window(
+    written: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    now - written < chrono::Duration::hours(AUTHOR_DELETE_HOURS)
+}
+
+/// Deletes a post: its author within the window, a moderator at any time. Open flags on it
+/// are closed as removed.
+pub async fn delete(pool: &Pool, actor: &Actor, who: Who, post_id: i64) -> AppResult<i64> {
+    let (post, _) = visible(pool, who, post_id).await?;
+    let now = db::now();
+    let moderator = moderates(who.1);
+    if !moderator {
+        if post.author_id != who.0 {
+            return Err(AppError::Forbidden(
+                "You can only delete your own posts".into(),
+            ));
+        }
+        if !within_delete_window(post.created_at, now) {
+            return Err(AppError::Forbidden(format!(
+                "Posts can be deleted by their author for {AUTHOR_DELETE_HOURS} hours. Flag it for a moderator instead."
+            )));
+        }
+    }
+    let mut tx = db::write(pool).await?;
+    if !forum::remove_post(&mut tx, post_id, who.0, now).await? {
+        return Err(AppError::NotFound);
+    }
+    forum::resolve_flags(&mut tx, post_id, who.0, "removed", now).await?;
+    let by = if post.author_id == who.0 {
+        "by its author"
+    } else {
+        "by a moderator"
+    };
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(
+            "delete",
+            "forum_post",
+            Some(post_id.to_string()),
+            format!("deleted {by}"),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(post.thread_id)
+}
+
+/// A flag's reason: 1 to MAX_FLAG_REASON characters of plain text.
+pub fn flag_reason(input: &str) -> Result<String, AppError> {
+    text::paragraph(
+        input,
+        "why you are flagging this post",
+        MAX_FLAG_REASON,
+        true,
+    )
+    .map_err(|e| AppError::Unprocessable(e.to_string()))
+}
+
+/// Flags a published post someone else wrote, for the moderators' queue.
+pub async fn flag(
+    pool: &Pool,
+    actor: &Actor,
+    who: Who,
+    post_id: i64,
+    reason: &str,
+) -> AppResult<i64> {
+    let (post, _) = visible(pool, who, post_id).await?;
+    let reason = flag_reason(reason)?;
+    if post.author_id == who.0 {
+        return Err(AppError::Unprocessable(
+            "You cannot flag your own post: edit or delete it instead".into(),
+        ));
+    }
+    if post.status != "published" {
+        return Err(AppError::Unprocessable(
+            "This post is already waiting for a moderator".into(),
+        ));
+    }
+    let mut tx = db::write(pool).await?;
+    if forum::has_open_flag(&mut tx, post_id, who.0).await? {
+        return Err(AppError::Conflict(
+            "You have already flagged this post; a moderator will look at it".into(),
+        ));
+    }
+    forum::insert_flag(&mut tx, post_id, who.0, &reason, db::now()).await?;
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(
+            "flag",
+            "forum_post",
+            Some(post_id.to_string()),
+            "flagged for moderation",
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(post.thread_id)
+}
+
+/// A moderator keeps a flagged post (closing its flags) or removes it.
+pub async fn settle_flags(
+    pool: &Pool,
+    actor: &Actor,
+    who: Who,
+    post_id: i64,
+    keep: bool,
+) -> AppResult<()> {
+    if !moderates(who.1) {
+        return Err(AppError::Forbidden("Only moderators can do this".into()));
+    }
+    if !keep {
+        delete(pool, actor, who, post_id).await?;
+        return Ok(());
+    }
+    let mut tx = db::write(pool).await?;
+    if forum::resolve_flags(&mut tx, post_id, who.0, "kept", db::now()).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(
+            "keep",
+            "forum_post",
+            Some(post_id.to_string()),
+            "flags closed; post kept",
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a moderator does to a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadAction {
+    Pin(bool),
+    Lock(bool),
+    Move(i64),
+}
+
+impl ThreadAction {
+    fn key(self) -> &'static str {
+        match self {
+            ThreadAction::Pin(true) => "pin",
+            ThreadAction::Pin(false) => "unpin",
+            ThreadAction::Lock(true) => "lock",
+            ThreadAction::Lock(false) => "unlock",
+            ThreadAction::Move(_) => "move",
+        }
+    }
+}
+
+/// Pins, locks or moves a thread (moderators only), audited.
+pub async fn moderate_thread(
+    pool: &Pool,
+    actor: &Actor,
+    who: Who,
+    thread_id: i64,
+    action: ThreadAction,
+) -> AppResult<()> {
+    if !moderates(who.1) {
+        return Err(AppError::Forbidden("Only moderators can do this".into()));
+    }
+    let thread = forum::thread(pool, reader_for(who), thread_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = db::write(pool).await?;
+    let detail = match action {
+        ThreadAction::Pin(on) => {
+            forum::set_mark(&mut tx, thread_id, Some(on), None).await?;
+            String::new()
+        }
+        ThreadAction::Lock(on) => {
+            forum::set_mark(&mut tx, thread_id, None, Some(on)).await?;
+            String::new()
+        }
+        ThreadAction::Move(to) => {
+            if to == thread.category_id {
+                return Err(AppError::Unprocessable(
+                    "The thread is already in that category".into(),
+                ));
+            }
+            forum::move_thread(&mut tx, thread_id, to).await?;
+            format!("from category {} to {to}", thread.category_id)
+        }
+    };
+    db::audit::record(
+        &mut *tx,
+        &actor.entry(
+            action.key(),
+            "forum_thread",
+            Some(thread_id.to_string()),
+            detail,
         ),
     )
     .await?;

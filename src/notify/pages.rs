@@ -147,7 +147,7 @@ fn pref_rows(role: Role, chosen: &HashMap<NoticeKind, Delivery>) -> Vec<PrefRow>
             let current = chosen
                 .get(&k)
                 .copied()
-                .unwrap_or(Delivery::Immediate)
+                .unwrap_or(k.default_delivery())
                 .for_kind(k);
             PrefRow {
                 key: k.key(),

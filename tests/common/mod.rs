@@ -104,7 +104,8 @@ impl TestApp {
         let figment = rocket::Config::figment()
             .merge(("secret_key", secret()))
             .merge(("log_level", "off"));
-        let rocket = extra(apdir::assemble(config.clone(), pool.clone(), figment));
+        let rocket =
+            extra(apdir::assemble(config.clone(), pool.clone(), figment).expect("assemble"));
         let client = Client::tracked(rocket).await.expect("valid rocket");
         TestApp {
             client,
