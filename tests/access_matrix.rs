@@ -208,6 +208,18 @@ fn forum_rows() -> Vec<Row> {
             [303, 403, 403, 200, 403, 200],
         ),
         row(
+            "GET /forum/attachments/<name>",
+            Own,
+            "/forum/attachments/{id}",
+            [303, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET /forum/attachments/<name>",
+            Missing,
+            "/forum/attachments/{id}",
+            [303, 404, 404, 404, 404, 404],
+        ),
+        row(
             "GET /forum/unread",
             None,
             "/forum/unread",
@@ -1906,18 +1918,44 @@ async fn fixture(app: &TestApp) -> Fixture {
         .fetch_one(&app.pool)
         .await
         .unwrap(),
-        forum_post: sqlx::query_scalar(
-            "SELECT p.id FROM forum_posts p JOIN forum_threads t ON t.id = p.thread_id \
-             JOIN forum_categories c ON c.id = t.category_id JOIN users u ON u.id = p.author_id \
-             WHERE c.key = 'questions' AND u.email = 'progressions@demo.test' ORDER BY p.id LIMIT 1",
-        )
-        .fetch_one(&app.pool)
-        .await
-        .unwrap(),
+        forum_post: forum_post_with_attachment(app).await,
     }
 }
 
+/// A Progressions Team post in Questions, with `MATRIX_ATTACHMENT` attached to it.
+async fn forum_post_with_attachment(app: &TestApp) -> i64 {
+    let post: i64 = sqlx::query_scalar(
+        "SELECT p.id FROM forum_posts p JOIN forum_threads t ON t.id = p.thread_id \
+         JOIN forum_categories c ON c.id = t.category_id JOIN users u ON u.id = p.author_id \
+         WHERE c.key = 'questions' AND u.email = 'progressions@demo.test' ORDER BY p.id LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let dir = app.config.data_dir.join("forum");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(MATRIX_ATTACHMENT), b"%PDF-1.7 matrix").unwrap();
+    sqlx::query(
+        "INSERT INTO forum_attachments (name, post_id, uploader_id, filename, content_type, size, created_at) \
+         SELECT $1, p.id, p.author_id, 'matrix.pdf', 'application/pdf', 15, p.created_at FROM forum_posts p WHERE p.id = $2",
+    )
+    .bind(MATRIX_ATTACHMENT)
+    .bind(post)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    post
+}
+
+const MATRIX_ATTACHMENT: &str = "matrix-attachment.pdf";
+
 fn id_for(f: &Fixture, r: &Row) -> String {
+    if r.route.contains("/forum/attachments/<name>") {
+        return match r.case {
+            Case::Own => MATRIX_ATTACHMENT.into(),
+            _ => "missing-attachment.pdf".into(),
+        };
+    }
     if r.route.contains("/forum/threads/<id>") {
         return match r.case {
             Case::Own => f.forum_thread.to_string(),

@@ -118,7 +118,7 @@ async fn each_role_reads_and_posts_where_its_category_allows() {
         provider,
         notices,
         "Hello",
-        "Text",
+        ("Text", None),
         today(),
     )
     .await
@@ -133,7 +133,7 @@ async fn each_role_reads_and_posts_where_its_category_allows() {
         school,
         questions,
         "Hi",
-        "Text",
+        ("Text", None),
         today()
     )
     .await
@@ -158,7 +158,7 @@ async fn held_posts_are_seen_only_by_their_author_and_moderators_until_approved(
         progressions,
         questions,
         "Phased returns",
-        "How do you plan **phased returns**?",
+        ("How do you plan **phased returns**?", None),
         today(),
     )
     .await
@@ -174,7 +174,7 @@ async fn held_posts_are_seen_only_by_their_author_and_moderators_until_approved(
         provider,
         first.thread_id,
         Some(first.post_id),
-        &format!("We had {} last term", upn.as_str()),
+        (&format!("We had {} last term", upn.as_str()), None),
         today(),
     )
     .await
@@ -266,7 +266,7 @@ async fn a_new_accounts_first_three_posts_wait_for_a_moderator() {
                     provider,
                     curriculum,
                     "Entry Level maths",
-                    "Which board do you use?",
+                    ("Which board do you use?", None),
                     today(),
                 )
                 .await
@@ -279,7 +279,7 @@ async fn a_new_accounts_first_three_posts_wait_for_a_moderator() {
                     provider,
                     t,
                     None,
-                    &format!("Follow-up {i}"),
+                    (&format!("Follow-up {i}"), None),
                     today(),
                 )
                 .await
@@ -309,7 +309,7 @@ async fn a_new_accounts_first_three_posts_wait_for_a_moderator() {
         provider,
         thread.expect("thread"),
         None,
-        "Thanks all",
+        ("Thanks all", None),
         today(),
     )
     .await
@@ -330,7 +330,7 @@ async fn a_new_accounts_first_three_posts_wait_for_a_moderator() {
             provider,
             curriculum,
             title,
-            body,
+            (body, None),
             today()
         )
         .await
@@ -343,7 +343,7 @@ async fn a_new_accounts_first_three_posts_wait_for_a_moderator() {
         provider,
         999_999,
         None,
-        "text",
+        ("text", None),
         today()
     )
     .await
@@ -449,6 +449,7 @@ async fn the_pages_post_hold_moderate_and_show_by_permission() {
     // Markdown arrives as sanitised HTML: the only script is the page's own quoting helper.
     assert_eq!(
         html.matches("<script").count(),
-        html.matches("<script src=\"/static/forum.js\" defer>").count()
+        html.matches("<script src=\"/static/forum.js\" defer>")
+            .count()
     );
 }

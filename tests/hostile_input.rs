@@ -247,6 +247,7 @@ async fn query_strings_and_path_ids() {
         // Any text is a search; only an over-long one is refused.
         ("/forum/search?q={}", Some("school@demo.test"), false),
         ("/forum/posts/{}/edit", Some("provider@demo.test"), true),
+        ("/forum/attachments/{}", Some("school@demo.test"), true),
         ("/forum/posts/{}/history", Some("provider@demo.test"), true),
         ("/forum/posts/{}/flag", Some("school@demo.test"), true),
         // A reply or quote link to something that is not a post here is ignored.

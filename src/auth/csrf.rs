@@ -103,6 +103,15 @@ impl<'r> FromRequest<'r> for SameOrigin {
     }
 }
 
+/// For multipart forms behind `SameOrigin`: the form's token must be the session's.
+pub fn require_token(expected: &str, given: &str) -> Result<(), crate::error::AppError> {
+    if token_matches(expected, given) {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::Forbidden(EXPIRED.into()))
+    }
+}
+
 /// Constant-time comparison of the form's token with the session's.
 pub fn token_matches(expected: &str, given: &str) -> bool {
     use subtle::ConstantTimeEq;

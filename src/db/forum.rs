@@ -782,3 +782,56 @@ pub async fn moderation_log(pool: &Pool) -> Result<Vec<LogRow>, sqlx::Error> {
     .fetch_all(pool)
     .await
 }
+
+/// Records an attachment as part of a post (in the post's transaction).
+pub async fn insert_attachment(
+    conn: &mut Conn,
+    post_id: i64,
+    uploader_id: i64,
+    a: &crate::forum::attachments::Attachment,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO forum_attachments (name, post_id, uploader_id, filename, content_type, size, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&a.name)
+    .bind(post_id)
+    .bind(uploader_id)
+    .bind(&a.filename)
+    .bind(a.content_type)
+    .bind(a.size)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AttachmentRow {
+    pub name: String,
+    pub post_id: Option<i64>,
+    pub filename: String,
+    pub content_type: String,
+}
+
+/// An attachment, when its post is one the reader may see.
+pub async fn attachment(
+    pool: &Pool,
+    r: Reader<'_>,
+    name: &str,
+) -> Result<Option<AttachmentRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT a.name, a.post_id, a.filename, a.content_type FROM forum_attachments a \
+         JOIN forum_posts p ON p.id = a.post_id JOIN forum_threads t ON t.id = p.thread_id \
+         JOIN forum_categories c ON c.id = t.category_id \
+         WHERE a.name = $4 AND {} AND {VISIBLE_POST}",
+        can_read(1)
+    ))
+    .bind(r.role)
+    .bind(r.user_id)
+    .bind(r.moderator)
+    .bind(name)
+    .fetch_optional(pool)
+    .await
+}

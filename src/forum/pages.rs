@@ -3,18 +3,20 @@
 //! unread list, search, and the moderators' review queue and log. Handlers check the form and
 //! hand the work to `posts`; what each reader may see comes from `db::forum`'s SQL.
 
+use super::attachments::{Attachment, Chosen};
 use super::mentions;
 use super::posts::{self, moderates, ThreadAction};
-use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::auth::csrf::{require_token, CsrfForm, CsrfToken, SameOrigin};
 use crate::auth::guards::{Actor, CouncilStaff, SignedIn};
 use crate::auth::session::SessionUser;
 use crate::db::forum::{self, Reader};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
-use crate::web::{FieldError, Page, Reply};
+use crate::web::{Download, FieldError, Page, Reply};
 use crate::AppState;
 use minijinja::context;
-use rocket::form::FromForm;
+use rocket::form::{Form, FromForm};
+use rocket::fs::TempFile;
 use rocket::http::Status;
 use rocket::{get, post, routes, Route, State};
 use serde::Serialize;
@@ -42,7 +44,8 @@ pub fn routes() -> Vec<Route> {
         watch_category,
         unread,
         search,
-        moderation_log
+        moderation_log,
+        attachment
     ]
 }
 
@@ -91,12 +94,18 @@ async fn category(
     )
 }
 
-#[derive(FromForm, Default, Serialize)]
-pub struct ThreadForm {
+/// New threads and replies are multipart forms (they may carry a file), so the CSRF token is
+/// checked by hand behind `SameOrigin`, as for other uploads.
+#[derive(FromForm)]
+pub struct ThreadForm<'r> {
+    #[field(default = String::new())]
+    csrf_token: String,
     #[field(default = String::new())]
     title: String,
     #[field(default = String::new())]
     body: String,
+    /// Errors kept, so a file over the limit is reported rather than dropped.
+    attachment: rocket::form::Result<'r, TempFile<'r>>,
 }
 
 /// A category the user may post in (404 if they cannot read it, 403 if they cannot post).
@@ -128,7 +137,7 @@ async fn new_thread(
     let c = postable(state, user.0, key).await?;
     view.ok(
         "forum/new.html.j2",
-        context! { category => c, form => <ThreadForm as Default>::default(), errors => Vec::<FieldError>::new(), csrf_token => csrf.0 },
+        context! { category => c, form => context! { title => "", body => "" }, errors => Vec::<FieldError>::new(), csrf_token => csrf.0 },
     )
 }
 
@@ -146,6 +155,34 @@ fn check(title: Option<&str>, body: &str) -> Vec<FieldError> {
     errors
 }
 
+/// Checks the text, then (only when the text is fine) the file, which is stored. With a file
+/// the text may be left empty.
+async fn check_post(
+    state: &AppState,
+    title: Option<&str>,
+    body: &str,
+    file: &Chosen<'_>,
+) -> (Vec<FieldError>, Option<Attachment>) {
+    let chosen = file.is_chosen();
+    let mut errors = check(title, body);
+    if chosen && body.trim().is_empty() {
+        errors.retain(|e| e.field != "body");
+    }
+    if !errors.is_empty() {
+        if chosen {
+            errors.push(FieldError::new(
+                "attachment",
+                "Choose the file again: files are not kept when a form has errors",
+            ));
+        }
+        return (errors, None);
+    }
+    match file.store(&state.config.data_dir).await {
+        Ok(a) => (errors, a),
+        Err(message) => (vec![FieldError::new("attachment", message)], None),
+    }
+}
+
 /// Where to go after posting, and what to say.
 fn posted(p: &posts::Posted) -> Reply {
     let to = format!("/forum/threads/{}#post-{}", p.thread_id, p.post_id);
@@ -156,6 +193,7 @@ fn posted(p: &posts::Posted) -> Reply {
 }
 
 #[post("/forum/<key>/new", data = "<form>", rank = 2)]
+#[allow(clippy::too_many_arguments)]
 async fn create_thread(
     view: Page<'_>,
     user: SignedIn<'_>,
@@ -163,16 +201,19 @@ async fn create_thread(
     csrf: CsrfToken,
     state: &State<AppState>,
     key: &str,
-    form: CsrfForm<ThreadForm>,
+    _same: SameOrigin,
+    form: Form<ThreadForm<'_>>,
 ) -> AppResult<Reply> {
+    require_token(&user.0.csrf_token, &form.csrf_token)?;
     let c = postable(state, user.0, key).await?;
-    let f = &form.0;
-    let errors = check(Some(&f.title), &f.body);
+    let f = form.into_inner();
+    let file = Chosen::from_field(f.attachment);
+    let (errors, attachment) = check_post(state, Some(&f.title), &f.body, &file).await;
     if !errors.is_empty() {
         return view.render(
             Status::UnprocessableEntity,
             "forum/new.html.j2",
-            context! { category => c, form => f, errors, csrf_token => csrf.0 },
+            context! { category => c, form => context! { title => f.title, body => f.body }, errors, csrf_token => csrf.0 },
         );
     }
     let author = (user.0.user_id, user.0.role);
@@ -183,7 +224,7 @@ async fn create_thread(
         author,
         c.id,
         &f.title,
-        &f.body,
+        (&f.body, attachment.as_ref()),
         today(),
     )
     .await?;
@@ -321,12 +362,15 @@ async fn thread(
     render_thread(&view, state, user.0, id, &csrf.0, draft).await
 }
 
-#[derive(FromForm, Default, Serialize)]
-pub struct ReplyForm {
+#[derive(FromForm)]
+pub struct ReplyForm<'r> {
+    #[field(default = String::new())]
+    csrf_token: String,
     #[field(default = String::new())]
     body: String,
     #[field(default = String::new())]
     reply_to: String,
+    attachment: rocket::form::Result<'r, TempFile<'r>>,
 }
 
 #[post("/forum/threads/<id>/reply", data = "<form>")]
@@ -338,8 +382,10 @@ async fn reply(
     csrf: CsrfToken,
     state: &State<AppState>,
     id: i64,
-    form: CsrfForm<ReplyForm>,
+    _same: SameOrigin,
+    form: Form<ReplyForm<'_>>,
 ) -> AppResult<Reply> {
+    require_token(&user.0.csrf_token, &form.csrf_token)?;
     let r = reader(user.0);
     let t = forum::thread(&state.pool, r, id)
         .await?
@@ -349,8 +395,9 @@ async fn reply(
             "You can read this thread but not reply".into(),
         ));
     }
-    let f = &form.0;
-    let mut errors = check(None, &f.body);
+    let f = form.into_inner();
+    let file = Chosen::from_field(f.attachment);
+    let mut errors = Vec::new();
     let reply_to = match f.reply_to.trim() {
         "" => None,
         v => match v.parse::<i64>() {
@@ -363,6 +410,13 @@ async fn reply(
                 None
             }
         },
+    };
+    let attachment = if errors.is_empty() {
+        let (found, attachment) = check_post(state, None, &f.body, &file).await;
+        errors = found;
+        attachment
+    } else {
+        None
     };
     if !errors.is_empty() {
         let draft = Draft {
@@ -380,7 +434,7 @@ async fn reply(
         author,
         id,
         reply_to,
-        &f.body,
+        (&f.body, attachment.as_ref()),
         today(),
     )
     .await?;
@@ -811,4 +865,31 @@ async fn moderation_log(
 ) -> AppResult<Reply> {
     let entries = forum::moderation_log(&state.pool).await?;
     view.ok("forum/log.html.j2", context! { entries })
+}
+
+/// An attached file, for those who can read its post: pictures shown in place, anything else
+/// downloaded. Anything else (including a name that could not be ours) does not exist.
+#[get("/forum/attachments/<name>")]
+async fn attachment(
+    user: SignedIn<'_>,
+    state: &State<AppState>,
+    name: &str,
+) -> AppResult<Download> {
+    if !super::attachments::plausible_name(name) {
+        return Err(AppError::NotFound);
+    }
+    let a = forum::attachment(&state.pool, reader(user.0), name)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let path = super::attachments::dir(&state.config.data_dir).join(&a.name);
+    let body = tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::Internal(format!("forum attachment {name}: {e}")))?;
+    let content_type = rocket::http::ContentType::parse_flexible(&a.content_type)
+        .unwrap_or(rocket::http::ContentType::Binary);
+    Ok(if a.content_type.starts_with("image/") {
+        Download::inline(body, content_type)
+    } else {
+        Download::attachment(body, content_type, &a.filename)
+    })
 }

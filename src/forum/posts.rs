@@ -3,6 +3,7 @@
 //! moderator when the guard finds something, or while its author is new (their first three
 //! posts); moderators' own posts are never held for being new.
 
+use super::attachments::Attachment;
 use super::guard;
 use super::markdown;
 use super::mentions;
@@ -60,6 +61,16 @@ pub fn body(input: &str) -> Result<String, AppError> {
     Ok(s.replace("\r\n", "\n"))
 }
 
+/// A post's source: the text written, then the attachment's Markdown. With an attachment the
+/// text may be empty.
+pub fn compose(input: &str, attachment: Option<&Attachment>) -> Result<String, AppError> {
+    match attachment {
+        None => body(input),
+        Some(a) if input.trim().is_empty() => Ok(a.markdown()),
+        Some(a) => Ok(format!("{}\n\n{}", body(input)?, a.markdown())),
+    }
+}
+
 /// Why a post must wait, if it must.
 async fn hold_reason(
     pool: &Pool,
@@ -97,7 +108,7 @@ async fn store(
     actor: &Actor,
     author_id: i64,
     place: Place<'_>,
-    source: &str,
+    (source, attachment): (&str, Option<&Attachment>),
     held: Option<String>,
 ) -> AppResult<Posted> {
     let html = markdown::render(source);
@@ -126,6 +137,9 @@ async fn store(
         now,
     )
     .await?;
+    if let Some(a) = attachment {
+        forum::insert_attachment(&mut tx, post_id, author_id, a, now).await?;
+    }
     db::audit::record(
         &mut *tx,
         &actor.entry(
@@ -205,12 +219,12 @@ pub async fn start_thread(
     author: (i64, Role),
     category_id: i64,
     title: &str,
-    source: &str,
+    (source, attachment): (&str, Option<&Attachment>),
     today: NaiveDate,
 ) -> AppResult<Posted> {
     let title = text::single_line(title, "a title", 120)
         .map_err(|e| AppError::Unprocessable(e.to_string()))?;
-    let source = body(source)?;
+    let source = compose(source, attachment)?;
     if !forum::can_post(pool, author.1.key(), category_id).await? {
         return Err(AppError::Forbidden(
             "You cannot start threads in this category".into(),
@@ -221,7 +235,16 @@ pub async fn start_thread(
         category_id,
         title: &title,
     };
-    store(pool, config, actor, author.0, place, &source, held).await
+    store(
+        pool,
+        config,
+        actor,
+        author.0,
+        place,
+        (&source, attachment),
+        held,
+    )
+    .await
 }
 
 /// Replies to a thread the author may read and post in, and which is not locked.
@@ -233,10 +256,10 @@ pub async fn reply(
     author: (i64, Role),
     thread_id: i64,
     reply_to: Option<i64>,
-    source: &str,
+    (source, attachment): (&str, Option<&Attachment>),
     today: NaiveDate,
 ) -> AppResult<Posted> {
-    let source = body(source)?;
+    let source = compose(source, attachment)?;
     let reader = forum::Reader {
         role: author.1.key(),
         user_id: author.0,
@@ -267,7 +290,16 @@ pub async fn reply(
         thread_id,
         reply_to,
     };
-    store(pool, config, actor, author.0, place, &source, held).await
+    store(
+        pool,
+        config,
+        actor,
+        author.0,
+        place,
+        (&source, attachment),
+        held,
+    )
+    .await
 }
 
 /// A moderator publishes or removes a held post.

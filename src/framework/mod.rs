@@ -238,7 +238,7 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
-async fn read_upload(f: &TempFile<'_>) -> Result<Vec<u8>, String> {
+pub(crate) async fn read_upload(f: &TempFile<'_>) -> Result<Vec<u8>, String> {
     let mut buf = Vec::new();
     let mut r = f
         .open()

@@ -399,6 +399,15 @@ pub struct Download {
 }
 
 impl Download {
+    /// Shown in the browser (a picture in a forum post), not saved.
+    pub fn inline(body: Vec<u8>, content_type: ContentType) -> Download {
+        Download {
+            body,
+            content_type,
+            disposition: rocket::http::Header::new("Content-Disposition", "inline"),
+        }
+    }
+
     /// `name` is reduced to printable ASCII for the header.
     pub fn attachment(body: Vec<u8>, content_type: ContentType, name: &str) -> Download {
         let ascii: String = name
