@@ -80,6 +80,7 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> anyhow::Res
         .mount("/", admin::tokens::routes())
         .mount("/", schools::routes())
         .mount("/", forum::pages::routes())
+        .mount("/", forum::admin::routes())
         .mount("/", attendance::routes())
         .mount("/", outcomes::routes())
         .mount("/", rocket::routes![web::static_file])

@@ -220,6 +220,42 @@ fn forum_rows() -> Vec<Row> {
             [303, 404, 404, 404, 404, 404],
         ),
         row(
+            "GET /admin/forum",
+            None,
+            "/admin/forum",
+            [303, 403, 403, 403, 403, 200],
+        ),
+        post(
+            "POST /admin/forum",
+            None,
+            "/admin/forum",
+            [303, 403, 403, 403, 403, 422],
+        ),
+        row(
+            "GET /admin/forum/<key>",
+            None,
+            "/admin/forum/questions",
+            [303, 403, 403, 403, 403, 200],
+        ),
+        row(
+            "GET /admin/forum/<key>",
+            None,
+            "/admin/forum/nowhere",
+            [303, 403, 403, 403, 403, 404],
+        ),
+        post(
+            "POST /admin/forum/<key>",
+            None,
+            "/admin/forum/questions",
+            [303, 403, 403, 403, 403, 422],
+        ),
+        post(
+            "POST /admin/forum/<key>",
+            None,
+            "/admin/forum/nowhere",
+            [303, 403, 403, 403, 403, 404],
+        ),
+        row(
             "GET /forum/unread",
             None,
             "/forum/unread",

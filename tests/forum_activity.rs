@@ -769,3 +769,100 @@ async fn search_shows_only_what_the_reader_may_open() {
     assert_eq!(s, Status::Ok);
     assert!(hits(&page).is_empty());
 }
+
+#[rocket::async_test]
+async fn administrators_set_categories_and_who_reads_and_posts() {
+    let app = TestApp::with_demo().await;
+    as_user(&app, "progressions@demo.test").await;
+    let (s, _) = app.get("/admin/forum").await;
+    assert_eq!(s, Status::Forbidden, "only administrators set categories");
+    as_user(&app, "admin@demo.test").await;
+    let (s, page) = app.get("/admin/forum").await;
+    assert_eq!(s, Status::Ok);
+    assert!(page.contains("Reintegration practice"));
+    let fields = |key: &'static str, school: &'static str, progressions: &'static str| {
+        vec![
+            ("key", key),
+            ("name", "School trips"),
+            ("description", "Trips and visits that worked."),
+            ("sort_order", "7"),
+            ("access[school]", school),
+            ("access[provider]", "post"),
+            ("access[progressions]", progressions),
+            ("access[taskforce]", "read"),
+            ("access[admin]", "post"),
+        ]
+    };
+    let categories = app.count("SELECT COUNT(*) FROM forum_categories").await;
+    for (bad, message) in [
+        (fields("threads", "none", "post"), "used by the forum"),
+        (fields("questions", "none", "post"), "already a category"),
+        (fields("Trips!", "none", "post"), "lower-case letters"),
+        (
+            fields("school-trips", "none", "none"),
+            "must be able to read every category",
+        ),
+        (
+            fields("school-trips", "maybe", "post"),
+            "Choose what School staff may do",
+        ),
+    ] {
+        let r = app.post_csrf("/admin/forum", &bad).await;
+        assert_eq!(r.status(), Status::UnprocessableEntity);
+        let body = r.into_string().await.unwrap_or_default();
+        assert!(body.contains(message), "{message}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM forum_categories").await,
+        categories
+    );
+    assert_eq!(
+        post_status(
+            &app,
+            "/admin/forum",
+            &fields("school-trips", "none", "post")
+        )
+        .await,
+        Status::SeeOther
+    );
+    assert_eq!(app.audit_count("create").await, 1);
+
+    as_user(&app, "school@demo.test").await;
+    let (_, forum_home) = app.get("/forum").await;
+    assert!(!forum_home.contains("School trips"));
+    let (s, _) = app.get("/forum/school-trips").await;
+    assert_eq!(s, Status::NotFound);
+    as_user(&app, "taskforce@demo.test").await;
+    let (s, page) = app.get("/forum/school-trips").await;
+    assert_eq!(s, Status::Ok);
+    assert!(!page.contains("Start a thread"), "taskforce reads only");
+    as_user(&app, "provider@demo.test").await;
+    let r = app
+        .post_upload(
+            "/forum/school-trips/new",
+            &[("title", "Peak District day"), ("body", "Worth it.")],
+            None,
+        )
+        .await;
+    assert_eq!(r.0, Status::SeeOther);
+
+    // Schools may now read it.
+    as_user(&app, "admin@demo.test").await;
+    let (s, form) = app.get("/admin/forum/school-trips").await;
+    assert_eq!(s, Status::Ok);
+    assert!(form.contains("id=\"access-school\" name=\"access[school]\" value=\"none\" checked"));
+    let mut change = fields("school-trips", "read", "post");
+    change.retain(|(k, _)| *k != "key");
+    assert_eq!(
+        post_status(&app, "/admin/forum/school-trips", &change).await,
+        Status::SeeOther
+    );
+    assert_eq!(
+        post_status(&app, "/admin/forum/nowhere", &change).await,
+        Status::NotFound
+    );
+    as_user(&app, "school@demo.test").await;
+    let (s, page) = app.get("/forum/school-trips").await;
+    assert_eq!(s, Status::Ok);
+    assert!(page.contains("Peak District day"));
+}

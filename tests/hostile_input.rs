@@ -248,6 +248,7 @@ async fn query_strings_and_path_ids() {
         ("/forum/search?q={}", Some("school@demo.test"), false),
         ("/forum/posts/{}/edit", Some("provider@demo.test"), true),
         ("/forum/attachments/{}", Some("school@demo.test"), true),
+        ("/admin/forum/{}", Some("admin@demo.test"), true),
         ("/forum/posts/{}/history", Some("provider@demo.test"), true),
         ("/forum/posts/{}/flag", Some("school@demo.test"), true),
         // A reply or quote link to something that is not a post here is ignored.
@@ -1247,6 +1248,36 @@ async fn forum_posts() {
         check_body(&what, status, &body, &mut failures);
         if status.code >= 500 {
             failures.push(format!("{what}: got {status}"));
+        }
+    }
+    // An administrator's category form: refused with a 4xx or stored as typed.
+    app.logout().await;
+    app.login("admin@demo.test").await;
+    let category = [
+        ("key", "hostile-checks"),
+        ("name", "Hostile checks"),
+        ("description", "Made by the hostile-input test."),
+        ("sort_order", "9"),
+        ("access[school]", "read"),
+        ("access[provider]", "post"),
+        ("access[progressions]", "post"),
+        ("access[taskforce]", "read"),
+        ("access[admin]", "post"),
+    ];
+    for field in ["key", "name", "description", "sort_order", "access[school]"] {
+        for p in payloads() {
+            let fields = with_field(&category, field, &p);
+            let r = app.post_csrf("/admin/forum", &fields).await;
+            let status = r.status();
+            let body = r.into_string().await.unwrap_or_default();
+            let what = format!(
+                "category {field} {:?}",
+                p.chars().take(30).collect::<String>()
+            );
+            check_body(&what, status, &body, &mut failures);
+            if status.code >= 500 {
+                failures.push(format!("{what}: got {status}"));
+            }
         }
     }
     // Every thread shows its posts without running anything.

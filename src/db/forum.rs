@@ -835,3 +835,111 @@ pub async fn attachment(
     .fetch_optional(pool)
     .await
 }
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CategoryRules {
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub sort_order: i64,
+    /// role key → none, read or post (roles without a row are absent).
+    pub access: Vec<(String, String)>,
+}
+
+/// Every category with its rules, for administrators.
+pub async fn category_rules(pool: &Pool) -> Result<Vec<CategoryRules>, sqlx::Error> {
+    let cats: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, key, name, description, sort_order FROM forum_categories ORDER BY sort_order, id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let roles: Vec<(i64, String, bool)> =
+        sqlx::query_as("SELECT category_id, role, may_post FROM forum_category_roles")
+            .fetch_all(pool)
+            .await?;
+    Ok(cats
+        .into_iter()
+        .map(|(id, key, name, description, sort_order)| CategoryRules {
+            access: roles
+                .iter()
+                .filter(|(c, _, _)| *c == id)
+                .map(|(_, r, post)| (r.clone(), if *post { "post" } else { "read" }.to_string()))
+                .collect(),
+            id,
+            key,
+            name,
+            description,
+            sort_order,
+        })
+        .collect())
+}
+
+pub async fn category_id(pool: &Pool, key: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM forum_categories WHERE key = $1")
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+}
+
+async fn set_roles(
+    conn: &mut Conn,
+    id: i64,
+    rules: &crate::forum::admin::CategoryRules,
+) -> Result<(), sqlx::Error> {
+    use crate::forum::admin::Access;
+    sqlx::query("DELETE FROM forum_category_roles WHERE category_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for (role, access) in &rules.access {
+        if *access == Access::None {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO forum_category_roles (category_id, role, may_post) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(role.key())
+        .bind(*access == Access::Post)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_category(
+    conn: &mut Conn,
+    key: &str,
+    rules: &crate::forum::admin::CategoryRules,
+) -> Result<i64, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO forum_categories (key, name, description, sort_order) VALUES ($1, $2, $3, $4) \
+         RETURNING id",
+    )
+    .bind(key)
+    .bind(&rules.name)
+    .bind(&rules.description)
+    .bind(rules.sort_order)
+    .fetch_one(&mut *conn)
+    .await?;
+    set_roles(conn, id, rules).await?;
+    Ok(id)
+}
+
+pub async fn update_category(
+    conn: &mut Conn,
+    id: i64,
+    rules: &crate::forum::admin::CategoryRules,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE forum_categories SET name = $1, description = $2, sort_order = $3 WHERE id = $4",
+    )
+    .bind(&rules.name)
+    .bind(&rules.description)
+    .bind(rules.sort_order)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    set_roles(conn, id, rules).await
+}

@@ -1,7 +1,8 @@
-//! The provider forum (issue 10): attachments (`attachments`), rendering (`markdown`), the pupil-data guard (`guard`),
+//! The provider forum (issue 10): categories set by administrators (`admin`), attachments (`attachments`), rendering (`markdown`), the pupil-data guard (`guard`),
 //! @mentions (`mentions`), writing and moderating posts and threads (`posts`), search
 //! (`search`) and the pages (`pages`), over the tables in `db::forum`.
 
+pub mod admin;
 pub mod attachments;
 pub mod guard;
 pub mod markdown;

@@ -134,6 +134,7 @@ fn nav_for(role: Option<crate::domain::Role>, path: &str) -> Vec<NavItem> {
             items.push(("/admin/check-types", "Check types"));
             items.push(("/admin/calendar", "Term dates"));
             items.push(("/admin/schools", "Schools"));
+            items.push(("/admin/forum", "Forum categories"));
             items.push(("/admin/retention", "Retention"));
             items.push(("/admin/tokens", "API tokens"));
             items.push(("/reports/outcomes", "Outcomes"));
