@@ -37,7 +37,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub templates: web::Templates,
     /// The forum's post index, brought up to date from SQL before each search.
-    pub forum_search: forum::search::ForumSearch,
+    pub forum_search: Arc<forum::search::ForumSearch>,
 }
 
 /// Connects, migrates and assembles the app. `figment` is Rocket's own configuration
@@ -51,7 +51,8 @@ pub async fn build(config: Config, figment: Figment) -> anyhow::Result<Rocket<Bu
 
 /// Mounts every capability's routes in one place.
 pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> anyhow::Result<Rocket<Build>> {
-    let forum_search = forum::search::ForumSearch::new().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let forum_search =
+        Arc::new(forum::search::ForumSearch::new().map_err(|e| anyhow::anyhow!("{e}"))?);
     let state = AppState {
         pool,
         config: Arc::new(config),
@@ -96,6 +97,13 @@ pub fn assemble(config: Config, pool: db::Pool, figment: Figment) -> anyhow::Res
                 let Some(state) = rocket.state::<AppState>() else {
                     return;
                 };
+                // Fill the forum's search index now rather than on the first search.
+                let (pool, search) = (state.pool.clone(), state.forum_search.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = search.sync(&pool).await {
+                        tracing::warn!(error = %e, "forum search index not filled at start");
+                    }
+                });
                 if !state.config.background_jobs {
                     return;
                 }

@@ -762,6 +762,24 @@ async fn search_shows_only_what_the_reader_may_open() {
     let (_, page) = app.get("/forum/search?q=kintsugi").await;
     assert!(hits(&page).is_empty());
 
+    // A write that commits with an `updated_at` a little older than what the index last saw
+    // (a slow transaction, another instance's clock) is still found.
+    let author = user_id(&app, "provider@demo.test").await;
+    let at = db::now() - chrono::Duration::seconds(60);
+    sqlx::query(
+        "INSERT INTO forum_posts (thread_id, author_id, source, html, status, created_at, updated_at) \
+         VALUES ($1, $2, 'Zanzibar outreach notes', '<p>Zanzibar outreach notes</p>', 'published', $3, $3)",
+    )
+    .bind(t)
+    .bind(author)
+    .bind(at)
+    .execute(&app.pool)
+    .await
+    .expect("late post");
+    let late = newest_post(&app).await;
+    let (_, page) = app.get("/forum/search?q=zanzibar").await;
+    assert_eq!(hits(&page), BTreeSet::from([late]));
+
     let long = "a".repeat(201);
     let (s, _) = app.get(&format!("/forum/search?q={long}")).await;
     assert_eq!(s, Status::UnprocessableEntity);

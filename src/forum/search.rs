@@ -9,6 +9,7 @@ use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use search_index::posts::PostIndex;
 use search_index::Query;
+use std::collections::HashMap;
 use tokio::sync::Mutex;
 
 /// Results shown on one page.
@@ -16,9 +17,20 @@ pub const SHOWN: usize = 50;
 
 pub struct ForumSearch {
     index: PostIndex,
-    /// The newest `updated_at` applied to the index; None until the first sync.
-    synced: Mutex<Option<DateTime<Utc>>>,
+    synced: Mutex<Synced>,
 }
+
+/// What the index holds: each post's `updated_at` as applied, and the newest of them.
+#[derive(Default)]
+struct Synced {
+    applied: HashMap<i64, DateTime<Utc>>,
+    newest: Option<DateTime<Utc>>,
+}
+
+/// How far back each sync looks again: a write whose `updated_at` is older than the newest
+/// applied (a transaction that committed late, or another instance's clock a little behind)
+/// is still picked up; what is unchanged is skipped.
+const OVERLAP_SECONDS: i64 = 300;
 
 fn index_error(e: search_index::Error) -> AppError {
     AppError::Internal(e.to_string())
@@ -28,15 +40,23 @@ impl ForumSearch {
     pub fn new() -> AppResult<ForumSearch> {
         Ok(ForumSearch {
             index: PostIndex::new().map_err(index_error)?,
-            synced: Mutex::new(None),
+            synced: Mutex::new(Synced::default()),
         })
     }
 
-    /// Applies posts changed since the last sync (rows at the same instant are applied again,
-    /// which is harmless, so none is missed).
+    /// Applies posts changed since shortly before the last sync.
     pub async fn sync(&self, pool: &Pool) -> AppResult<()> {
         let mut synced = self.synced.lock().await;
-        let changed = forum::changed_since(pool, *synced).await?;
+        let since = synced
+            .newest
+            .map(|n| n - chrono::Duration::seconds(OVERLAP_SECONDS));
+        let stale: Vec<i64> = forum::changed_since(pool, since)
+            .await?
+            .into_iter()
+            .filter(|(id, at)| synced.applied.get(id) != Some(at))
+            .map(|(id, _)| id)
+            .collect();
+        let changed = forum::posts_for_index(pool, &stale).await?;
         let changes: Vec<(i64, Option<(&str, &str)>)> = changed
             .iter()
             .map(|c| {
@@ -45,8 +65,9 @@ impl ForumSearch {
             })
             .collect();
         self.index.apply(&changes).map_err(index_error)?;
-        if let Some(last) = changed.iter().map(|c| c.updated_at).max() {
-            *synced = Some(last);
+        for c in &changed {
+            synced.applied.insert(c.id, c.updated_at);
+            synced.newest = synced.newest.max(Some(c.updated_at));
         }
         Ok(())
     }
